@@ -1,0 +1,114 @@
+"""Finish the generated project: write ``.env`` with fresh secrets.
+
+Cookiecutter renders this file with Jinja and runs it inside the generated project.
+The answers arrive through Jinja's ``tojson`` filter inside a raw string, so they are
+JSON data, never Python code. Unrendered, the module still imports, so the tests call
+its functions directly.
+
+``.env`` is written only when it does not exist yet, so re-generating over an
+existing project never rewrites its secrets.
+"""
+
+import json
+import os
+import re
+import secrets
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+ANSWERS_JSON = r"""{
+    "project_name": {{ cookiecutter.project_name | tojson }},
+    "project_slug": {{ cookiecutter.project_slug | tojson }},
+    "project_description": {{ cookiecutter.project_description | tojson }},
+    "author_name": {{ cookiecutter.author_name | tojson }},
+    "author_email": {{ cookiecutter.author_email | tojson }},
+    "python_version": {{ cookiecutter.python_version | tojson }},
+    "database": {{ cookiecutter.database | tojson }}
+}"""
+
+ENV_EXAMPLE = ".env.example"
+ENV_FILE = ".env"
+# Keys that .env.example must define; the generated ones get fresh values in .env.
+REQUIRED_KEYS = ("SECRET_KEY", "FIRST_ADMIN_EMAIL", "FIRST_ADMIN_PASSWORD")
+
+
+class EnvTemplateError(Exception):
+    """Raised when .env.example lacks a key that .env needs."""
+
+
+def generate_secrets() -> dict[str, str]:
+    """Return fresh values for the secret keys of ``.env``.
+
+    The JWT key carries 384 random bits; the admin password 144 bits in 24
+    URL-safe characters (no quotes, spaces or ``#``, so no quoting is needed).
+    """
+    return {
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "FIRST_ADMIN_PASSWORD": secrets.token_urlsafe(18),
+    }
+
+
+def defined_keys(text: str) -> set[str]:
+    """Return the keys of the ``KEY=value`` lines of a dotenv text."""
+    return set(re.findall(r"^([A-Za-z_][A-Za-z0-9_]*)=", text, flags=re.MULTILINE))
+
+
+def set_value(text: str, key: str, value: str) -> str:
+    """Return ``text`` with the value of every line that starts with ``KEY=`` set to ``value``."""
+    pattern = re.compile(rf"^{re.escape(key)}=[^\r\n]*", flags=re.MULTILINE)
+    return pattern.sub(lambda _match: f"{key}={value}", text)
+
+
+def render_env(example: str, values: Mapping[str, str]) -> str:
+    """Return ``example`` with the value of each ``KEY=`` line in ``values`` replaced.
+
+    Only lines that start with ``KEY=`` change; comments, other lines and line
+    endings stay as they are. Raises ``EnvTemplateError`` naming the missing keys
+    if ``example`` does not define every required key and every key of ``values``.
+    """
+    missing = [key for key in (*REQUIRED_KEYS, *values) if key not in defined_keys(example)]
+    if missing:
+        raise EnvTemplateError(f"{ENV_EXAMPLE} has no line for {', '.join(missing)}")
+    for key, value in values.items():
+        example = set_value(example, key, value)
+    return example
+
+
+def write_env(project_dir: Path) -> bool:
+    """Write ``.env`` from ``.env.example`` with fresh secrets, readable by the owner only.
+
+    Returns False, changing nothing, if ``.env`` already exists.
+    """
+    env_path = project_dir / ENV_FILE
+    if env_path.exists():
+        return False
+    example = (project_dir / ENV_EXAMPLE).read_bytes().decode("utf-8")
+    content = render_env(example, generate_secrets()).encode("utf-8")
+    fd = os.open(env_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as env_file:
+        env_file.write(content)
+    return True
+
+
+def main() -> int:
+    """Write ``.env`` in the generated project; print one line saying what happened."""
+    answers = json.loads(ANSWERS_JSON)
+    env_path = Path.cwd() / ENV_FILE
+    try:
+        written = write_env(Path.cwd())
+    except (OSError, UnicodeError, EnvTemplateError) as error:
+        print(f"ERROR: could not write {env_path}: {error}", file=sys.stderr)
+        return 1
+    if written:
+        print(
+            f"Wrote {env_path} with a fresh SECRET_KEY and FIRST_ADMIN_PASSWORD "
+            f"for the first admin {answers['author_email']}."
+        )
+    else:
+        print(f"Kept the existing {env_path}; its secrets are unchanged.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,496 @@
+"""Template-level tests of the hooks: answer validation before, and ``.env`` after, generation.
+
+The hooks import unrendered (their answers sit in a Jinja-templated string that only
+``main()`` parses), so the unit tests call their functions directly; the bake tests run
+them for real through cookiecutter's API and CLI.
+"""
+
+import base64
+import importlib.util
+import json
+import os
+import re
+import stat
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from cookiecutter.exceptions import FailedHookException
+from cookiecutter.main import cookiecutter
+from cookiecutter.utils import create_env_with_context
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[1]
+HOOKS_DIR = TEMPLATE_DIR / "hooks"
+TEMPLATE_CONTEXT: dict[str, Any] = json.loads(
+    (TEMPLATE_DIR / "cookiecutter.json").read_text(encoding="utf-8")
+)
+QUESTIONS = [key for key in TEMPLATE_CONTEXT if not key.startswith("_")]
+
+
+def load_hook(name: str, path: Path | None = None) -> ModuleType:
+    """Import a hook script as a module without running its ``main()``."""
+    spec = importlib.util.spec_from_file_location(name, path or HOOKS_DIR / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+pre_gen = load_hook("pre_gen_project")
+post_gen = load_hook("post_gen_project")
+
+VALID_ANSWERS: dict[str, str] = {
+    "project_name": "My Backend",
+    "project_slug": "my_backend",
+    "project_description": "A layered FastAPI backend.",
+    "author_name": "Jane Doe",
+    "author_email": "jane@example.com",
+    "python_version": "3.12",
+    "database": "sqlite",
+}
+
+# One row per rule of the pre-generation hook: a value that breaks that rule alone.
+HOOK_RULE_VIOLATIONS = [
+    pytest.param("project_name", "   ", "must not be empty", id="name-empty"),
+    pytest.param("project_name", "Two\nlines", "single line", id="name-multiline"),
+    pytest.param("project_name", "x" * 101, "at most 100 characters", id="name-too-long"),
+    pytest.param("project_slug", "1abc", "lowercase Python identifier", id="slug-digit-first"),
+    pytest.param("project_slug", "My-App", "lowercase Python identifier", id="slug-not-identifier"),
+    pytest.param("project_slug", "a" * 65, "at most 64 characters", id="slug-too-long"),
+    pytest.param("project_slug", "class", "Python keyword", id="slug-keyword"),
+    pytest.param("project_slug", "match", "Python keyword", id="slug-soft-keyword"),
+    pytest.param("project_slug", "app", "'app' or 'tests'", id="slug-app"),
+    pytest.param("project_slug", "tests", "'app' or 'tests'", id="slug-tests"),
+    pytest.param("project_slug", "json", "standard-library module", id="slug-stdlib"),
+    pytest.param("project_description", "", "must not be empty", id="description-empty"),
+    pytest.param("project_description", "a\rb", "single line", id="description-multiline"),
+    pytest.param("project_description", "x" * 201, "at most 200", id="description-too-long"),
+    pytest.param("author_name", "", "must not be empty", id="author-empty"),
+    pytest.param("author_name", "Jane\tDoe", "single line", id="author-control-char"),
+    pytest.param("author_name", "x" * 101, "at most 100", id="author-too-long"),
+    pytest.param("author_email", "jane doe@example.com", "email address", id="email-space"),
+    pytest.param("author_email", '"jane"@example.com', "email address", id="email-quotes"),
+    pytest.param("author_email", "jane@localhost", "email address", id="email-no-tld"),
+    pytest.param("author_email", "x" * 243 + "@example.com", "at most 254", id="email-too-long"),
+]
+CHOICE_VIOLATIONS = [
+    pytest.param("python_version", "3.10", "one of '3.11', '3.12', '3.13'", id="python-3.10"),
+    pytest.param("database", "mysql", "one of 'sqlite'", id="database-mysql"),
+]
+
+AWKWARD_VALID_ANSWERS = [
+    pytest.param("project_name", "Café Déjà Vu", id="name-accents"),
+    pytest.param("project_name", 'Bob\'s "Best" API', id="name-quotes"),
+    pytest.param("project_name", "Back\\slash \\n API\\", id="name-backslashes"),
+    pytest.param("project_name", "x" * 100, id="name-longest"),
+    pytest.param("project_slug", "a", id="slug-one-letter"),
+    pytest.param("project_slug", "api_v2_" + "x" * 57, id="slug-longest"),
+    pytest.param("project_description", 'Says "hi" \\o/ — in 5 languages', id="description"),
+    pytest.param("author_name", "Zoë O'Brien-Núñez", id="author-accents"),
+    pytest.param("author_email", "first.last+tag@mail.example.co.uk", id="email-subdomains"),
+]
+
+
+def env_values(path: Path) -> dict[str, str]:
+    """Return the ``KEY=value`` lines of a dotenv file as a dict."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return dict(line.split("=", 1) for line in lines if "=" in line and not line.startswith("#"))
+
+
+def bake(output_dir: Path, **answers: Any) -> Path:
+    """Generate the project from the template without prompts and return its directory."""
+    return Path(
+        cookiecutter(
+            str(TEMPLATE_DIR), no_input=True, extra_context=answers, output_dir=str(output_dir)
+        )
+    )
+
+
+def run_cli(output_dir: Path, *answers: str) -> subprocess.CompletedProcess[str]:
+    """Run the real cookiecutter CLI without prompts; return its exit code and output."""
+    command = [sys.executable, "-m", "cookiecutter", "--no-input", str(TEMPLATE_DIR)]
+    return subprocess.run(
+        [*command, "-o", str(output_dir), *answers],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture(autouse=True)
+def isolated_cookiecutter_config(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keep cookiecutter's user config and replay files away from the home directory."""
+    home = tmp_path_factory.mktemp("cookiecutter-home")
+    config = home / "config.yaml"
+    config.write_text(
+        f'cookiecutters_dir: "{home / "cookiecutters"}"\nreplay_dir: "{home / "replay"}"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("COOKIECUTTER_CONFIG", str(config))
+
+
+# --- pre_gen_project: validation rules ----------------------------------------------------
+
+
+def test_validate_accepts_valid_answers() -> None:
+    assert pre_gen.validate(VALID_ANSWERS) == []
+
+
+def test_validate_accepts_template_defaults() -> None:
+    defaults = {key: value for key, value in TEMPLATE_CONTEXT.items() if key in QUESTIONS}
+    defaults = {key: v[0] if isinstance(v, list) else v for key, v in defaults.items()}
+    defaults["project_slug"] = "my_backend"
+
+    assert pre_gen.validate(defaults) == []
+
+
+@pytest.mark.parametrize(("field", "value"), AWKWARD_VALID_ANSWERS)
+def test_validate_accepts_awkward_valid_answer(field: str, value: str) -> None:
+    assert pre_gen.validate({**VALID_ANSWERS, field: value}) == []
+
+
+@pytest.mark.parametrize(("field", "value", "rule"), HOOK_RULE_VIOLATIONS + CHOICE_VIOLATIONS)
+def test_validate_rejects_answer_breaking_rule(field: str, value: str, rule: str) -> None:
+    errors = pre_gen.validate({**VALID_ANSWERS, field: value})
+
+    assert len(errors) == 1
+    assert errors[0].startswith(f"ERROR: {field}={pre_gen.show(value)} is invalid: ")
+    assert rule in errors[0]
+    assert "; " not in errors[0], "the value should break exactly one rule"
+
+
+def test_validate_error_line_names_field_value_and_rule() -> None:
+    errors = pre_gen.validate({**VALID_ANSWERS, "project_slug": "1abc"})
+
+    assert errors == [
+        "ERROR: project_slug='1abc' is invalid: must be a lowercase Python identifier "
+        "(a-z, 0-9, _), starting with a letter"
+    ]
+
+
+def test_validate_reports_one_line_per_failed_field() -> None:
+    answers = {**VALID_ANSWERS, "project_slug": "", "author_email": "nope", "author_name": ""}
+
+    errors = pre_gen.validate(answers)
+
+    assert [line.split("=", 1)[0] for line in errors] == [
+        "ERROR: project_slug",
+        "ERROR: author_name",
+        "ERROR: author_email",
+    ]
+
+
+def test_validate_joins_every_broken_rule_of_a_field_on_its_line() -> None:
+    errors = pre_gen.validate({**VALID_ANSWERS, "project_slug": "9" * 65})
+
+    assert len(errors) == 1
+    assert "lowercase Python identifier" in errors[0]
+    assert "at most 64 characters" in errors[0]
+
+
+def test_validate_rejects_answer_that_is_not_a_string() -> None:
+    errors = pre_gen.validate({**VALID_ANSWERS, "python_version": 3.12})
+
+    assert errors == ["ERROR: python_version=3.12 is invalid: must be a string"]
+
+
+def test_validate_reports_missing_answer() -> None:
+    answers = {key: value for key, value in VALID_ANSWERS.items() if key != "database"}
+
+    assert pre_gen.validate(answers) == ["ERROR: database is missing"]
+
+
+def test_error_line_shortens_a_long_value() -> None:
+    errors = pre_gen.validate({**VALID_ANSWERS, "project_name": "x" * 5000})
+
+    assert len(errors[0]) < 200
+
+
+def test_choices_match_cookiecutter_json() -> None:
+    for field, allowed in pre_gen.CHOICES.items():
+        assert list(allowed) == TEMPLATE_CONTEXT[field]
+    assert set(pre_gen.CHOICES) == {k for k in QUESTIONS if isinstance(TEMPLATE_CONTEXT[k], list)}
+
+
+def test_every_question_has_validation_rules() -> None:
+    assert list(pre_gen.RULES) == QUESTIONS
+
+
+# --- Both hooks: how the answers reach them --------------------------------------------------
+
+
+@pytest.mark.parametrize("hook", [pre_gen, post_gen], ids=["pre_gen", "post_gen"])
+def test_hook_answers_json_lists_every_question(hook: ModuleType) -> None:
+    assert re.findall(r'^\s*"(\w+)":', hook.ANSWERS_JSON, flags=re.MULTILINE) == QUESTIONS
+
+
+@pytest.mark.parametrize("hook_name", ["pre_gen_project", "post_gen_project"])
+def test_rendered_hook_reads_hostile_answers_as_data(tmp_path: Path, hook_name: str) -> None:
+    hostile = {
+        **VALID_ANSWERS,
+        "project_name": 'x"""; raise SystemExit(3); """\\',
+        "project_description": "'''\\\"\\ {{ 7 * 7 }} </script> ends with a backslash \\",
+        "author_name": "Ünïcödé \U0001f600 \u2028",
+    }
+    source = (HOOKS_DIR / f"{hook_name}.py").read_text(encoding="utf-8")
+    rendered = create_env_with_context({}).from_string(source).render(cookiecutter=hostile)
+    rendered_path = tmp_path / f"{hook_name}.py"
+    rendered_path.write_text(rendered, encoding="utf-8")
+
+    module = load_hook(f"rendered_{hook_name}", rendered_path)
+
+    assert json.loads(module.ANSWERS_JSON) == hostile
+
+
+# --- post_gen_project: .env ------------------------------------------------------------------
+
+EXAMPLE = (
+    "# Signs the JWTs.\n"
+    "# SECRET_KEY=commented-out\n"
+    "SECRET_KEY=change-me\n"
+    "OTHER_SECRET_KEY=keep-me\n"
+    "FIRST_ADMIN_EMAIL=jane@example.com\n"
+    "FIRST_ADMIN_PASSWORD=change-me\n"
+    "LOG_LEVEL=INFO\n"
+)
+NEW_VALUES = {"SECRET_KEY": "s3cret", "FIRST_ADMIN_PASSWORD": "pa55word"}
+
+
+def token_bits(token: str) -> int:
+    """Return how many random bits a ``secrets.token_urlsafe`` value carries."""
+    return 8 * len(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+
+
+def test_generated_secret_key_has_at_least_256_bits() -> None:
+    assert token_bits(post_gen.generate_secrets()["SECRET_KEY"]) >= 256
+
+
+def test_generated_admin_password_meets_password_policy() -> None:
+    password = post_gen.generate_secrets()["FIRST_ADMIN_PASSWORD"]
+
+    assert 8 <= len(password) <= 128
+    assert token_bits(password) >= 128
+
+
+def test_generated_secrets_differ_between_calls() -> None:
+    first, second = post_gen.generate_secrets(), post_gen.generate_secrets()
+
+    assert first["SECRET_KEY"] != second["SECRET_KEY"]
+    assert first["FIRST_ADMIN_PASSWORD"] != second["FIRST_ADMIN_PASSWORD"]
+
+
+def test_generated_secrets_need_no_quoting_in_dotenv() -> None:
+    for value in post_gen.generate_secrets().values():
+        assert re.fullmatch(r"[A-Za-z0-9_-]+", value)
+
+
+def test_render_env_replaces_only_the_values_of_the_given_keys() -> None:
+    rendered = post_gen.render_env(EXAMPLE, NEW_VALUES)
+
+    assert rendered == (
+        EXAMPLE.replace("SECRET_KEY=change-me\n", "SECRET_KEY=s3cret\n", 1).replace(
+            "FIRST_ADMIN_PASSWORD=change-me", "FIRST_ADMIN_PASSWORD=pa55word"
+        )
+    )
+    assert "# SECRET_KEY=commented-out\n" in rendered
+    assert "OTHER_SECRET_KEY=keep-me\n" in rendered
+    assert "FIRST_ADMIN_EMAIL=jane@example.com\n" in rendered
+
+
+def test_render_env_keeps_crlf_line_endings() -> None:
+    crlf_example = EXAMPLE.replace("\n", "\r\n")
+
+    rendered = post_gen.render_env(crlf_example, NEW_VALUES)
+
+    assert "SECRET_KEY=s3cret\r\n" in rendered
+    assert rendered.count("\r\n") == crlf_example.count("\r\n")
+
+
+@pytest.mark.parametrize("key", ["SECRET_KEY", "FIRST_ADMIN_EMAIL", "FIRST_ADMIN_PASSWORD"])
+def test_render_env_fails_when_a_required_key_is_missing(key: str) -> None:
+    example = re.sub(rf"^{key}=.*\n", "", EXAMPLE, flags=re.MULTILINE)
+
+    with pytest.raises(post_gen.EnvTemplateError, match=key):
+        post_gen.render_env(example, NEW_VALUES)
+
+
+def test_render_env_does_not_count_a_commented_key_as_present() -> None:
+    example = EXAMPLE.replace("SECRET_KEY=change-me\n", "")
+
+    with pytest.raises(post_gen.EnvTemplateError, match="SECRET_KEY"):
+        post_gen.render_env(example, NEW_VALUES)
+
+
+def test_write_env_fills_secrets_into_the_template_env_example(tmp_path: Path) -> None:
+    example = TEMPLATE_DIR / "{{cookiecutter.project_slug}}" / ".env.example"
+    (tmp_path / ".env.example").write_bytes(example.read_bytes())
+
+    assert post_gen.write_env(tmp_path) is True
+
+    written, original = env_values(tmp_path / ".env"), env_values(tmp_path / ".env.example")
+    assert token_bits(written.pop("SECRET_KEY")) >= 256
+    assert len(written.pop("FIRST_ADMIN_PASSWORD")) >= 8
+    del original["SECRET_KEY"], original["FIRST_ADMIN_PASSWORD"]
+    assert written == original
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_write_env_makes_env_readable_by_its_owner_only(tmp_path: Path) -> None:
+    (tmp_path / ".env.example").write_text(EXAMPLE, encoding="utf-8")
+
+    post_gen.write_env(tmp_path)
+
+    assert stat.S_IMODE((tmp_path / ".env").stat().st_mode) == 0o600
+
+
+def test_write_env_twice_gives_different_secrets(tmp_path: Path) -> None:
+    for name in ("one", "two"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / ".env.example").write_text(EXAMPLE, encoding="utf-8")
+        post_gen.write_env(tmp_path / name)
+
+    one, two = env_values(tmp_path / "one" / ".env"), env_values(tmp_path / "two" / ".env")
+    assert one["SECRET_KEY"] != two["SECRET_KEY"]
+    assert one["FIRST_ADMIN_PASSWORD"] != two["FIRST_ADMIN_PASSWORD"]
+
+
+def test_write_env_leaves_an_existing_env_untouched(tmp_path: Path) -> None:
+    (tmp_path / ".env.example").write_text(EXAMPLE, encoding="utf-8")
+    (tmp_path / ".env").write_text("SECRET_KEY=my-own-secret\n", encoding="utf-8")
+
+    assert post_gen.write_env(tmp_path) is False
+    assert (tmp_path / ".env").read_text(encoding="utf-8") == "SECRET_KEY=my-own-secret\n"
+
+
+def test_write_env_writes_nothing_when_a_key_is_missing(tmp_path: Path) -> None:
+    (tmp_path / ".env.example").write_text("SECRET_KEY=change-me\n", encoding="utf-8")
+
+    with pytest.raises(post_gen.EnvTemplateError):
+        post_gen.write_env(tmp_path)
+    assert not (tmp_path / ".env").exists()
+
+
+def test_post_gen_main_fails_loudly_when_a_key_is_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / ".env.example").write_text("SECRET_KEY=change-me\n", encoding="utf-8")
+    monkeypatch.setattr(post_gen, "ANSWERS_JSON", json.dumps(VALID_ANSWERS))
+    monkeypatch.chdir(tmp_path)
+
+    assert post_gen.main() == 1
+    assert "FIRST_ADMIN_EMAIL, FIRST_ADMIN_PASSWORD" in capsys.readouterr().err
+
+
+# --- Real bakes --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("field", "value", "rule"), HOOK_RULE_VIOLATIONS)
+def test_bake_with_bad_answer_fails_in_hook_and_leaves_nothing(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], field: str, value: str, rule: str
+) -> None:
+    answers = {"project_slug": VALID_ANSWERS["project_slug"], field: value}
+
+    with pytest.raises(FailedHookException):
+        bake(tmp_path, **answers)
+
+    assert list(tmp_path.iterdir()) == []
+    assert f"ERROR: {field}=" in capfd.readouterr().err
+
+
+@pytest.mark.parametrize(("field", "value", "rule"), CHOICE_VIOLATIONS)
+def test_bake_with_unknown_choice_is_rejected_by_cookiecutter_before_hooks(
+    tmp_path: Path, field: str, value: str, rule: str
+) -> None:
+    with pytest.raises(ValueError, match=f"{value} provided for choice variable {field}"):
+        bake(tmp_path, **{field: value})
+
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bake_replaying_unknown_choice_is_rejected_by_hook(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # A replay file skips cookiecutter's own choice check, so the hook is the only guard.
+    replay_file = tmp_path_factory.mktemp("replay") / "bad-choice.json"
+    replay = {"cookiecutter": {**VALID_ANSWERS, "database": "mysql", "_copy_without_render": []}}
+    replay_file.write_text(json.dumps(replay), encoding="utf-8")
+
+    with pytest.raises(FailedHookException):
+        cookiecutter(str(TEMPLATE_DIR), replay=str(replay_file), output_dir=str(tmp_path))
+
+    assert list(tmp_path.iterdir()) == []
+    assert "ERROR: database='mysql' is invalid: must be one of 'sqlite'" in capfd.readouterr().err
+
+
+def test_cli_rejects_bad_slug_naming_field_and_rule(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "project_slug=1abc")
+
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "ERROR: project_slug='1abc' is invalid" in output
+    assert "lowercase Python identifier" in output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_cli_rejects_unknown_database_naming_allowed_values(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, "database=mysql")
+
+    assert result.returncode != 0
+    assert "mysql provided for choice variable database" in result.stderr
+    assert "['sqlite']" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_bake_with_awkward_valid_answers_succeeds_with_identifier_slug(tmp_path: Path) -> None:
+    project = bake(
+        tmp_path,
+        project_name='Café "Déjà" Vu\'s \\ API',
+        project_description="Serves \"quotes\", 'apostrophes' and \\backslashes\\.",
+        author_name="Zoë O'Brien-Núñez",
+    )
+
+    slug = project.name
+    assert slug.isascii() and slug.isidentifier()
+    assert pre_gen.field_problems("project_slug", slug) == []
+    assert (project / ".env").is_file()
+
+
+def test_two_bakes_get_different_secret_keys(tmp_path: Path) -> None:
+    first, second = bake(tmp_path / "first"), bake(tmp_path / "second")
+
+    first_key = env_values(first / ".env")["SECRET_KEY"]
+    second_key = env_values(second / ".env")["SECRET_KEY"]
+    assert first_key != second_key
+    assert "change-me" not in (first_key, second_key)
+
+
+def test_bake_keeps_placeholders_in_env_example(tmp_path: Path) -> None:
+    example = env_values(bake(tmp_path, author_email="ada@example.org") / ".env.example")
+
+    assert example["SECRET_KEY"] == "change-me"
+    assert example["FIRST_ADMIN_PASSWORD"] == "change-me"
+    assert example["FIRST_ADMIN_EMAIL"] == "ada@example.org"
+
+
+def test_bake_env_keeps_the_first_admin_email(tmp_path: Path) -> None:
+    env = env_values(bake(tmp_path, author_email="ada@example.org") / ".env")
+
+    assert env["FIRST_ADMIN_EMAIL"] == "ada@example.org"
+    assert env["FIRST_ADMIN_PASSWORD"] != "change-me"
+
+
+def test_rebake_over_existing_project_keeps_its_env(tmp_path: Path) -> None:
+    project = bake(tmp_path)
+    env_before = (project / ".env").read_bytes()
+
+    cookiecutter(
+        str(TEMPLATE_DIR), no_input=True, output_dir=str(tmp_path), overwrite_if_exists=True
+    )
+
+    assert (project / ".env").read_bytes() == env_before

@@ -1,0 +1,50 @@
+"""Alembic's entry point: runs migrations on the app's own database, asynchronously."""
+
+import asyncio
+from logging.config import fileConfig
+
+from sqlalchemy.engine import Connection
+
+from alembic import context
+from app.core.config import get_settings
+from app.models import metadata
+from app.repositories.sql.database import create_engine
+
+config = context.config
+if config.config_file_name is not None:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+
+settings = get_settings()
+
+
+def _configure(connection: Connection | None = None) -> None:
+    context.configure(
+        connection=connection,
+        url=None if connection is not None else settings.DATABASE_URL,
+        target_metadata=metadata,
+        # SQLite cannot ALTER most things; batch mode recreates the table instead.
+        render_as_batch=settings.is_sqlite,
+        compare_type=True,
+        literal_binds=connection is None,
+    )
+
+
+def _run_sync(connection: Connection) -> None:
+    _configure(connection)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def _run_online() -> None:
+    engine = create_engine(settings)
+    async with engine.connect() as connection:
+        await connection.run_sync(_run_sync)
+    await engine.dispose()
+
+
+if context.is_offline_mode():
+    _configure()
+    with context.begin_transaction():
+        context.run_migrations()
+else:
+    asyncio.run(_run_online())

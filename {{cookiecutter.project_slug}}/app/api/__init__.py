@@ -1,0 +1,1 @@
+"""The HTTP layer: routes, and the dependencies that wire services into them."""

@@ -1,0 +1,101 @@
+"""Dependency injection: settings -> unit of work -> services -> routes.
+
+Routes declare what they need with the `Annotated` aliases below; tests override
+`get_settings` or `get_uow` through `app.dependency_overrides`.
+"""
+
+from collections.abc import Awaitable, Callable
+from typing import Annotated
+
+from fastapi import Depends
+from fastapi.security import OAuth2PasswordBearer
+
+from app.core.config import Settings, get_settings
+from app.core.errors import AuthenticationError, PermissionDeniedError
+from app.core.security import Permission, PasswordHasher, TokenCodec, has_permission
+from app.models import User
+from app.repositories.interfaces import UnitOfWork
+from app.repositories.sql.database import get_session_factory
+from app.repositories.sql.unit_of_work import SqlUnitOfWork
+from app.services.auth import AuthService
+from app.services.health import HealthService
+from app.services.items import ItemService
+from app.services.users import UserService
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+_oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/login", auto_error=False)
+
+
+def get_uow() -> UnitOfWork:
+    """A unit of work on the app's database."""
+    return SqlUnitOfWork(get_session_factory())
+
+
+UowDep = Annotated[UnitOfWork, Depends(get_uow)]
+
+
+def get_password_hasher(settings: SettingsDep) -> PasswordHasher:
+    """The process-wide password hasher."""
+    return PasswordHasher.from_settings(settings)
+
+
+def get_token_codec(settings: SettingsDep) -> TokenCodec:
+    """The JWT codec for the current settings."""
+    return TokenCodec(settings)
+
+
+HasherDep = Annotated[PasswordHasher, Depends(get_password_hasher)]
+CodecDep = Annotated[TokenCodec, Depends(get_token_codec)]
+
+
+def get_auth_service(uow: UowDep, hasher: HasherDep, codec: CodecDep) -> AuthService:
+    """The authentication use cases."""
+    return AuthService(uow, hasher, codec)
+
+
+def get_user_service(uow: UowDep, hasher: HasherDep) -> UserService:
+    """The user-management use cases."""
+    return UserService(uow, hasher)
+
+
+def get_item_service(uow: UowDep) -> ItemService:
+    """The item use cases."""
+    return ItemService(uow)
+
+
+def get_health_service(uow: UowDep) -> HealthService:
+    """The health checks."""
+    return HealthService(uow)
+
+
+AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]
+UserServiceDep = Annotated[UserService, Depends(get_user_service)]
+ItemServiceDep = Annotated[ItemService, Depends(get_item_service)]
+HealthServiceDep = Annotated[HealthService, Depends(get_health_service)]
+
+
+async def get_current_user(
+    auth: AuthServiceDep, token: Annotated[str | None, Depends(_oauth2_scheme)]
+) -> User:
+    """The active user whose access token came with the request; 401 otherwise."""
+    if token is None:
+        raise AuthenticationError("Not authenticated.")
+    return await auth.authenticate(token)
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+def require_permission(permission: Permission) -> Callable[[User], Awaitable[User]]:
+    """A dependency that lets through only users whose role grants `permission`."""
+
+    async def check(user: CurrentUser) -> User:
+        if not has_permission(user.role, permission):
+            raise PermissionDeniedError("You do not have permission to do this.")
+        return user
+
+    return check
+
+
+Admin = Annotated[User, Depends(require_permission(Permission.USERS_MANAGE))]

@@ -1,0 +1,87 @@
+"""One's own account, and every account for admins."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, status
+
+from app.api.deps import Admin, CurrentUser, UserServiceDep
+from app.api.v1.pagination import PageParams
+from app.core.errors import error_responses
+from app.schemas.common import Page
+from app.schemas.user import UserCreate, UserRead, UserUpdate, UserUpdateMe
+
+router = APIRouter(prefix="/users", tags=["users"])
+
+UserId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The user's id.")]
+_AUTH_ERRORS = (401, 422)
+_ADMIN_ERRORS = (401, 403, 422)
+
+
+@router.get("/me", summary="Read your own account", responses=error_responses(*_AUTH_ERRORS))
+async def read_me(user: CurrentUser) -> UserRead:
+    """Return the account the access token belongs to."""
+    return UserRead.model_validate(user)
+
+
+@router.patch(
+    "/me",
+    summary="Update your own account",
+    responses=error_responses(*_AUTH_ERRORS, 409),
+)
+async def update_me(data: UserUpdateMe, user: CurrentUser, users: UserServiceDep) -> UserRead:
+    """Change your name, email or password; a new password ends your other sessions."""
+    return UserRead.model_validate(await users.update_me(user, data))
+
+
+@router.get("", summary="List users", responses=error_responses(*_ADMIN_ERRORS))
+async def list_users(_: Admin, page: PageParams, users: UserServiceDep) -> Page[UserRead]:
+    """Return one page of every user (admins only)."""
+    found, total = await users.list_users(offset=page.offset, limit=page.limit)
+    return Page(
+        items=[UserRead.model_validate(u) for u in found],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a user",
+    responses=error_responses(*_ADMIN_ERRORS, 409),
+)
+async def create_user(_: Admin, data: UserCreate, users: UserServiceDep) -> UserRead:
+    """Create a user with any role (admins only)."""
+    return UserRead.model_validate(await users.create_user(data))
+
+
+@router.get(
+    "/{user_id}", summary="Read a user", responses=error_responses(*_ADMIN_ERRORS, 404)
+)
+async def read_user(_: Admin, user_id: UserId, users: UserServiceDep) -> UserRead:
+    """Return one user (admins only)."""
+    return UserRead.model_validate(await users.get_user(user_id))
+
+
+@router.patch(
+    "/{user_id}",
+    summary="Update a user",
+    responses=error_responses(*_ADMIN_ERRORS, 404, 409),
+)
+async def update_user(
+    _: Admin, user_id: UserId, data: UserUpdate, users: UserServiceDep
+) -> UserRead:
+    """Change any field of a user, role included (admins only)."""
+    return UserRead.model_validate(await users.update_user(user_id, data))
+
+
+@router.delete(
+    "/{user_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a user",
+    responses=error_responses(*_ADMIN_ERRORS, 404),
+)
+async def delete_user(_: Admin, user_id: UserId, users: UserServiceDep) -> None:
+    """Delete a user and their items (admins only); the last admin cannot go."""
+    await users.delete_user(user_id)

@@ -1,0 +1,1 @@
+"""Configuration, security and errors shared by every layer."""

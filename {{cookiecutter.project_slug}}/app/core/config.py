@@ -1,0 +1,80 @@
+"""Application settings, read once from the environment and `.env`."""
+
+import os
+from functools import lru_cache
+from typing import Literal, Self
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Environment = Literal["local", "test", "production"]
+
+# Placeholders shipped in `.env.example`; production must never run with them.
+EXAMPLE_SECRETS = frozenset({"change-me", "changethis", "secret", ""})
+MIN_SECRET_KEY_BYTES = 32
+
+
+class Settings(BaseSettings):
+    """Every setting of the app, typed; see `.env.example` for their meaning."""
+
+    model_config = SettingsConfigDict(
+        env_file=os.environ.get("ENV_FILE", ".env"),
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    ENVIRONMENT: Environment = "local"
+    PROJECT_NAME: str = {{ cookiecutter.project_name | tojson }}
+    API_V1_PREFIX: str = "/api/v1"
+    LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    DEBUG: bool = False
+
+    DATABASE_URL: str = "sqlite+aiosqlite:///./app.db"
+    DATABASE_ECHO: bool = False
+
+    SECRET_KEY: SecretStr = SecretStr("change-me")
+    JWT_ALGORITHM: Literal["HS256", "HS384", "HS512"] = "HS256"
+    ACCESS_TOKEN_EXPIRE_MINUTES: int = Field(default=15, gt=0)
+    REFRESH_TOKEN_EXPIRE_DAYS: int = Field(default=14, gt=0)
+
+    PASSWORD_MIN_LENGTH: int = Field(default=8, ge=8)
+    PASSWORD_MAX_LENGTH: int = Field(default=128, le=1024)
+    PASSWORD_HASH_CONCURRENCY: int = Field(default=0, ge=0)
+    # Argon2 cost; the defaults follow RFC 9106's second recommendation. Tests lower them.
+    ARGON2_TIME_COST: int = Field(default=3, ge=1)
+    ARGON2_MEMORY_COST_KIB: int = Field(default=65536, ge=8)
+
+    CORS_ORIGINS: list[str] = []
+    PAGINATION_MAX_LIMIT: int = Field(default=100, ge=1)
+
+    FIRST_ADMIN_EMAIL: str = {{ cookiecutter.author_email | tojson }}
+    FIRST_ADMIN_PASSWORD: SecretStr = SecretStr("change-me")
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Self:
+        if self.ENVIRONMENT != "production":
+            return self
+        secret = self.SECRET_KEY.get_secret_value()
+        if secret in EXAMPLE_SECRETS or len(secret.encode()) < MIN_SECRET_KEY_BYTES:
+            raise ValueError(
+                f"SECRET_KEY must be a random value of at least {MIN_SECRET_KEY_BYTES} bytes "
+                "in production, not the example one"
+            )
+        if self.FIRST_ADMIN_PASSWORD.get_secret_value() in EXAMPLE_SECRETS:
+            raise ValueError("FIRST_ADMIN_PASSWORD must not be the example value in production")
+        if self.DEBUG:
+            raise ValueError("DEBUG must be false in production")
+        if "*" in self.CORS_ORIGINS:
+            raise ValueError("CORS_ORIGINS must list origins, not '*', in production")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether the database is an SQLite file (or memory)."""
+        return self.DATABASE_URL.startswith("sqlite")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Return the process-wide settings, read on first use."""
+    return Settings()

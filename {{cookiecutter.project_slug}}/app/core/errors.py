@@ -1,0 +1,166 @@
+"""Exception classes and the handlers that turn every error into a problem document.
+
+Each error leaves the app as an RFC 9457 `application/problem+json` body with `type`,
+`title`, `status` and `detail`; validation errors add the list of failing fields.
+"""
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class FieldError(BaseModel):
+    """One invalid field of a request."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem document, as every error response carries it."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str
+    errors: list[FieldError] | None = None
+
+
+class AppError(Exception):
+    """Base of the errors the services raise on purpose; each maps to one status."""
+
+    status_code: int = HTTPStatus.BAD_REQUEST
+    code: str = "bad-request"
+    headers: dict[str, str] | None = None
+
+    def __init__(self, detail: str) -> None:
+        """Keep `detail`, the sentence the client will read."""
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFoundError(AppError):
+    """The resource does not exist, or the caller may not know that it does."""
+
+    status_code = HTTPStatus.NOT_FOUND
+    code = "not-found"
+
+
+class ConflictError(AppError):
+    """The request clashes with the current state, such as a taken email."""
+
+    status_code = HTTPStatus.CONFLICT
+    code = "conflict"
+
+
+class AuthenticationError(AppError):
+    """The caller is not authenticated: no, bad or expired credentials."""
+
+    status_code = HTTPStatus.UNAUTHORIZED
+    code = "unauthorized"
+    headers = {"WWW-Authenticate": "Bearer"}
+
+
+class PermissionDeniedError(AppError):
+    """The caller is authenticated but may not do this."""
+
+    status_code = HTTPStatus.FORBIDDEN
+    code = "forbidden"
+
+
+class BusinessRuleError(AppError):
+    """The request is well formed but breaks a rule of the domain."""
+
+    status_code = HTTPStatus.UNPROCESSABLE_ENTITY
+    code = "business-rule"
+
+
+def problem_response(
+    status: int,
+    detail: str,
+    *,
+    code: str | None = None,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """Build a problem+json response for `status`."""
+    problem = Problem(
+        type=f"/problems/{code}" if code else "about:blank",
+        title=HTTPStatus(status).phrase,
+        status=status,
+        detail=detail,
+        errors=errors,
+    )
+    return JSONResponse(
+        problem.model_dump(exclude_none=True),
+        status_code=status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
+    )
+
+
+async def _app_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    return problem_response(exc.status_code, exc.detail, code=exc.code, headers=exc.headers)
+
+
+async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        FieldError(loc=list(error["loc"]), msg=error["msg"], type=error["type"])
+        for error in jsonable_encoder(exc.errors())
+    ]
+    return problem_response(
+        HTTPStatus.UNPROCESSABLE_ENTITY,
+        "The request is invalid; see `errors` for each field.",
+        code="validation-error",
+        errors=errors,
+    )
+
+
+async def _http_error(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
+    headers: dict[str, Any] | None = getattr(exc, "headers", None)
+    return problem_response(exc.status_code, detail, headers=headers)
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    logger.exception("Unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem_response(
+        HTTPStatus.INTERNAL_SERVER_ERROR,
+        "An unexpected error occurred.",
+        code="internal-error",
+    )
+
+
+def register_error_handlers(app: FastAPI) -> None:
+    """Route every kind of error through the problem-document handlers."""
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries documenting the problem bodies a route may return."""
+    return {
+        status: {
+            "model": Problem,
+            "description": HTTPStatus(status).phrase,
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }

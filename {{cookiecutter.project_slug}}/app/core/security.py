@@ -1,0 +1,193 @@
+"""Passwords, JSON Web Tokens, roles and permissions.
+
+Hashing is CPU- and memory-heavy (argon2), so it runs in worker threads, and a limiter
+bounds how many hashes run at once: each takes ARGON2_MEMORY_COST_KIB of memory.
+"""
+
+import hashlib
+import os
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from functools import lru_cache
+from typing import Any, Literal
+
+import anyio
+import jwt
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+
+from app.core.config import Settings
+
+TokenType = Literal["access", "refresh"]
+
+
+class Role(StrEnum):
+    """A user's role; what it may do is in ROLE_PERMISSIONS."""
+
+    ADMIN = "admin"
+    USER = "user"
+
+
+class Permission(StrEnum):
+    """One thing a user may do."""
+
+    ITEMS_OWN = "items:own"
+    ITEMS_READ_ALL = "items:read_all"
+    ITEMS_WRITE_ALL = "items:write_all"
+    USERS_MANAGE = "users:manage"
+
+
+# The one place that maps roles to what they may do.
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.USER: frozenset({Permission.ITEMS_OWN}),
+    Role.ADMIN: frozenset(Permission),
+}
+
+
+def has_permission(role: Role | str, permission: Permission) -> bool:
+    """Tell whether `role` grants `permission`; unknown roles grant nothing."""
+    try:
+        return permission in ROLE_PERMISSIONS[Role(role)]
+    except ValueError:
+        return False
+
+
+# ---------------------------------------------------------------- passwords
+
+
+class PasswordHasher:
+    """Hashes and verifies passwords with argon2, off the event loop and bounded."""
+
+    def __init__(self, time_cost: int, memory_cost_kib: int, concurrency: int) -> None:
+        """Hash with these argon2 costs, at most `concurrency` (0: one per CPU) at once."""
+        self._hash = PasswordHash(
+            (Argon2Hasher(time_cost=time_cost, memory_cost=memory_cost_kib),)
+        )
+        self._limiter = anyio.CapacityLimiter(concurrency or os.cpu_count() or 1)
+        self._dummy_hash: str | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "PasswordHasher":
+        """The process-wide hasher for `settings` (the limiter must be shared to bound)."""
+        return _shared_hasher(
+            settings.ARGON2_TIME_COST,
+            settings.ARGON2_MEMORY_COST_KIB,
+            settings.PASSWORD_HASH_CONCURRENCY,
+        )
+
+    async def hash(self, password: str) -> str:
+        """Return the argon2 hash of `password`."""
+        return await anyio.to_thread.run_sync(self._hash.hash, password, limiter=self._limiter)
+
+    async def verify(self, password: str, hashed: str | None) -> bool:
+        """Check `password` against `hashed`; with no hash, spend the same time and fail.
+
+        Verifying against a throwaway hash when an account does not exist makes a login
+        take as long for an unknown email as for a wrong password.
+        """
+        if hashed is None:
+            if self._dummy_hash is None:
+                self._dummy_hash = await self.hash(secrets.token_urlsafe(16))
+            await anyio.to_thread.run_sync(
+                self._hash.verify, password, self._dummy_hash, limiter=self._limiter
+            )
+            return False
+        return await anyio.to_thread.run_sync(
+            self._hash.verify, password, hashed, limiter=self._limiter
+        )
+
+
+@lru_cache
+def _shared_hasher(time_cost: int, memory_cost_kib: int, concurrency: int) -> PasswordHasher:
+    return PasswordHasher(time_cost, memory_cost_kib, concurrency)
+
+
+# ---------------------------------------------------------------- tokens
+
+
+class InvalidTokenError(Exception):
+    """A token is malformed, forged, expired or of the wrong type."""
+
+
+@dataclass(frozen=True, slots=True)
+class TokenClaims:
+    """The claims this app puts into and reads out of its tokens."""
+
+    subject: str
+    token_type: TokenType
+    jti: str
+    issued_at: datetime
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    """An encoded token with the claims it carries."""
+
+    token: str
+    claims: TokenClaims
+
+
+class TokenCodec:
+    """Encodes and decodes the app's JWTs with one pinned algorithm."""
+
+    def __init__(self, settings: Settings) -> None:
+        """Take the key, algorithm and lifetimes from `settings`."""
+        self._key = settings.SECRET_KEY.get_secret_value()
+        self._algorithm = settings.JWT_ALGORITHM
+        self._lifetimes: dict[TokenType, timedelta] = {
+            "access": timedelta(minutes=settings.ACCESS_TOKEN_EXPIRE_MINUTES),
+            "refresh": timedelta(days=settings.REFRESH_TOKEN_EXPIRE_DAYS),
+        }
+
+    def lifetime(self, token_type: TokenType) -> timedelta:
+        """How long a token of `token_type` is valid."""
+        return self._lifetimes[token_type]
+
+    def issue(self, subject: str, token_type: TokenType, now: datetime | None = None) -> IssuedToken:
+        """Create a signed token of `token_type` for `subject`."""
+        issued_at = (now or datetime.now(UTC)).replace(microsecond=0)
+        claims = TokenClaims(
+            subject=subject,
+            token_type=token_type,
+            jti=uuid.uuid4().hex,
+            issued_at=issued_at,
+            expires_at=issued_at + self._lifetimes[token_type],
+        )
+        payload: dict[str, Any] = {
+            "sub": claims.subject,
+            "type": claims.token_type,
+            "jti": claims.jti,
+            "iat": claims.issued_at,
+            "exp": claims.expires_at,
+        }
+        return IssuedToken(jwt.encode(payload, self._key, algorithm=self._algorithm), claims)
+
+    def decode(self, token: str, expected_type: TokenType) -> TokenClaims:
+        """Verify `token` and return its claims; raise InvalidTokenError otherwise."""
+        try:
+            payload = jwt.decode(
+                token,
+                self._key,
+                algorithms=[self._algorithm],
+                options={"require": ["sub", "type", "jti", "iat", "exp"]},
+            )
+        except jwt.PyJWTError as exc:
+            raise InvalidTokenError(str(exc)) from exc
+        if payload["type"] != expected_type:
+            raise InvalidTokenError(f"expected a {expected_type} token")
+        return TokenClaims(
+            subject=str(payload["sub"]),
+            token_type=expected_type,
+            jti=str(payload["jti"]),
+            issued_at=datetime.fromtimestamp(payload["iat"], UTC),
+            expires_at=datetime.fromtimestamp(payload["exp"], UTC),
+        )
+
+
+def fingerprint(token: str) -> str:
+    """Return the SHA-256 hex digest under which a refresh token is stored."""
+    return hashlib.sha256(token.encode()).hexdigest()

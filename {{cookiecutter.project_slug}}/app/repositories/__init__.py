@@ -1,0 +1,1 @@
+"""Data access: every query lives here, behind the Protocols in `interfaces`."""

@@ -1,0 +1,1 @@
+"""The SQLAlchemy implementations of the repository interfaces."""

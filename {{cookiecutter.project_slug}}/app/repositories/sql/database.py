@@ -1,0 +1,38 @@
+"""The engine and the session factory, made once per process."""
+
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from app.core.config import Settings, get_settings
+
+
+def _enable_sqlite_foreign_keys(dbapi_connection: Any, _: Any) -> None:
+    # SQLite ignores foreign keys (and so ON DELETE CASCADE) unless asked per connection.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def create_engine(settings: Settings) -> AsyncEngine:
+    """Create the async engine for `settings.DATABASE_URL`."""
+    engine = create_async_engine(
+        settings.DATABASE_URL, echo=settings.DATABASE_ECHO, pool_pre_ping=True
+    )
+    if settings.is_sqlite:
+        event.listen(engine.sync_engine, "connect", _enable_sqlite_foreign_keys)
+    return engine
+
+
+@lru_cache
+def get_engine() -> AsyncEngine:
+    """Return the process-wide engine."""
+    return create_engine(get_settings())
+
+
+@lru_cache
+def get_session_factory() -> async_sessionmaker[AsyncSession]:
+    """Return the process-wide session factory; sessions keep loaded values after commit."""
+    return async_sessionmaker(get_engine(), expire_on_commit=False)

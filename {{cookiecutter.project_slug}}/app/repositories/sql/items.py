@@ -1,0 +1,46 @@
+"""Items on SQLAlchemy."""
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import Item
+
+
+class SqlItemRepository:
+    """The ItemRepository on an AsyncSession."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        """Work inside `session`; the unit of work commits it."""
+        self._session = session
+
+    async def get(self, item_id: int) -> Item | None:
+        """Return the item with `item_id`, if any."""
+        return await self._session.get(Item, item_id)
+
+    async def list(
+        self, *, owner_id: int | None, offset: int, limit: int
+    ) -> tuple[Sequence[Item], int]:
+        """Return one page of items (of one owner, or of all), oldest first, and the total."""
+        items = select(Item)
+        count = select(func.count()).select_from(Item)
+        if owner_id is not None:
+            items = items.where(Item.owner_id == owner_id)
+            count = count.where(Item.owner_id == owner_id)
+        total = await self._session.scalar(count)
+        result = await self._session.execute(
+            items.order_by(Item.id).offset(offset).limit(limit)  # type: ignore[arg-type]
+        )
+        return result.scalars().all(), total or 0
+
+    async def add(self, item: Item) -> Item:
+        """Store a new item and give it an id."""
+        self._session.add(item)
+        await self._session.flush()
+        return item
+
+    async def delete(self, item: Item) -> None:
+        """Delete `item`."""
+        await self._session.delete(item)
+        await self._session.flush()

@@ -1,0 +1,70 @@
+"""The unit of work on SQLAlchemy: one session, one transaction."""
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.repositories.sql.flush import flush_or_conflict
+from app.repositories.sql.items import SqlItemRepository
+from app.repositories.sql.refresh_tokens import SqlRefreshTokenRepository
+from app.repositories.sql.users import SqlUserRepository
+
+
+class SqlUnitOfWork:
+    """Opens a session on entry, hands its repositories out, rolls back on exit.
+
+    Each `async with` block is one transaction; a service commits it explicitly.
+    """
+
+    users: SqlUserRepository
+    items: SqlItemRepository
+    refresh_tokens: SqlRefreshTokenRepository
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        """Make sessions from `session_factory`."""
+        self._session_factory = session_factory
+        self._session: AsyncSession | None = None
+
+    async def __aenter__(self) -> Self:
+        """Open a session and its repositories."""
+        self._session = session = self._session_factory()
+        self.users = SqlUserRepository(session)
+        self.items = SqlItemRepository(session)
+        self.refresh_tokens = SqlRefreshTokenRepository(session)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Roll back what was not committed and close the session."""
+        session, self._session = self._session, None
+        if session is not None:
+            await session.rollback()
+            await session.close()
+
+    @property
+    def session(self) -> AsyncSession:
+        """The open session; only valid inside `async with`."""
+        if self._session is None:
+            raise RuntimeError("the unit of work is not open: use `async with uow:`")
+        return self._session
+
+    async def commit(self) -> None:
+        """Commit; a unique-key clash becomes a ConflictError."""
+        await flush_or_conflict(self.session, "the change conflicts with existing data")
+        await self.session.commit()
+
+    async def ping(self) -> bool:
+        """Run `SELECT 1`; False when the database does not answer."""
+        try:
+            async with self._session_factory() as session:
+                await session.execute(text("SELECT 1"))
+        except (SQLAlchemyError, OSError):
+            return False
+        return True

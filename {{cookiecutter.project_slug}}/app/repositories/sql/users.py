@@ -1,0 +1,55 @@
+"""Users on SQLAlchemy."""
+
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.security import Role
+from app.models import User
+from app.repositories.sql.flush import flush_or_conflict
+
+
+class SqlUserRepository:
+    """The UserRepository on an AsyncSession."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        """Work inside `session`; the unit of work commits it."""
+        self._session = session
+
+    async def get(self, user_id: int) -> User | None:
+        """Return the user with `user_id`, if any."""
+        return await self._session.get(User, user_id)
+
+    async def get_by_email(self, email: str) -> User | None:
+        """Return the user whose email is `email`, if any."""
+        result = await self._session.execute(select(User).where(User.email == email))
+        return result.scalar_one_or_none()
+
+    async def list(self, *, offset: int, limit: int) -> tuple[Sequence[User], int]:
+        """Return one page of users, oldest first, and the total."""
+        total = await self._session.scalar(select(func.count()).select_from(User))
+        result = await self._session.execute(
+            select(User).order_by(User.id).offset(offset).limit(limit)  # type: ignore[arg-type]
+        )
+        return result.scalars().all(), total or 0
+
+    async def count_active_admins(self) -> int:
+        """Count the active admins."""
+        query = (
+            select(func.count())
+            .select_from(User)
+            .where(User.role == Role.ADMIN, User.is_active.is_(True))  # type: ignore[attr-defined]
+        )
+        return await self._session.scalar(query) or 0
+
+    async def add(self, user: User) -> User:
+        """Store a new user and give it an id."""
+        self._session.add(user)
+        await flush_or_conflict(self._session, "a user with this email already exists")
+        return user
+
+    async def delete(self, user: User) -> None:
+        """Delete `user`; the database cascades to what it owns."""
+        await self._session.delete(user)
+        await self._session.flush()

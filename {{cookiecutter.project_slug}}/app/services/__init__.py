@@ -1,0 +1,1 @@
+"""Use cases: the business rules and the transaction around each of them."""

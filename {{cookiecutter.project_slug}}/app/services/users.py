@@ -1,0 +1,113 @@
+"""Managing users: one's own account, and every account for admins."""
+
+from collections.abc import Sequence
+
+from app.core.errors import BusinessRuleError, ConflictError, NotFoundError
+from app.core.security import PasswordHasher, Role
+from app.models import User
+from app.repositories.interfaces import UnitOfWork
+from app.utils.time import utcnow
+from app.schemas.user import UserCreate, UserUpdate, UserUpdateMe
+
+USER_NOT_FOUND = "User not found."
+
+
+class UserService:
+    """The use cases around user accounts."""
+
+    def __init__(self, uow: UnitOfWork, hasher: PasswordHasher) -> None:
+        """Use `uow` for storage and `hasher` for passwords."""
+        self.uow = uow
+        self.hasher = hasher
+
+    async def list_users(self, *, offset: int, limit: int) -> tuple[Sequence[User], int]:
+        """Return one page of users and the total."""
+        async with self.uow:
+            return await self.uow.users.list(offset=offset, limit=limit)
+
+    async def get_user(self, user_id: int) -> User:
+        """Return one user; NotFoundError if there is none."""
+        async with self.uow:
+            return await self._get(user_id)
+
+    async def create_user(self, data: UserCreate) -> User:
+        """Create a user with any role; ConflictError if the email is taken."""
+        hashed = await self.hasher.hash(data.password)
+        async with self.uow:
+            await self._ensure_email_free(data.email)
+            user = await self.uow.users.add(
+                User(
+                    email=data.email,
+                    full_name=data.full_name,
+                    hashed_password=hashed,
+                    role=data.role,
+                    is_active=data.is_active,
+                )
+            )
+            await self.uow.commit()
+        return user
+
+    async def update_me(self, current: User, data: UserUpdateMe) -> User:
+        """Change one's own name, email or password."""
+        assert current.id is not None
+        return await self._update(current.id, data)
+
+    async def update_user(self, user_id: int, data: UserUpdate) -> User:
+        """Change any field of a user; the last active admin stays an active admin."""
+        return await self._update(user_id, data)
+
+    async def delete_user(self, user_id: int) -> None:
+        """Delete a user and their items; the last active admin cannot be deleted."""
+        async with self.uow:
+            user = await self._get(user_id)
+            if await self._is_last_active_admin(user):
+                raise BusinessRuleError("the last active admin cannot be deleted")
+            await self.uow.users.delete(user)
+            await self.uow.commit()
+
+    async def ensure_admin(self, email: str, password: str) -> tuple[User, bool]:
+        """Create an admin with these credentials unless the email exists; say if created."""
+        email = email.strip().lower()
+        async with self.uow:
+            existing = await self.uow.users.get_by_email(email)
+        if existing is not None:
+            return existing, False
+        return await self.create_user(UserCreate(email=email, password=password, role=Role.ADMIN)), True
+
+    async def _update(self, user_id: int, data: UserUpdateMe) -> User:
+        changes = data.model_dump(exclude_unset=True, exclude_none=True)
+        password = changes.pop("password", None)
+        hashed = await self.hasher.hash(password) if password is not None else None
+        async with self.uow:
+            user = await self._get(user_id)
+            if "email" in changes and changes["email"] != user.email:
+                await self._ensure_email_free(changes["email"])
+            if await self._is_last_active_admin(user) and (
+                changes.get("role", Role.ADMIN) != Role.ADMIN
+                or changes.get("is_active", True) is not True
+            ):
+                raise BusinessRuleError("the last active admin must stay an active admin")
+            for field, value in changes.items():
+                setattr(user, field, value)
+            if hashed is not None:
+                user.hashed_password = hashed
+                # A new password ends every session the old one opened.
+                await self.uow.refresh_tokens.revoke_all_for_user(user_id, utcnow())
+            user.updated_at = utcnow()
+            await self.uow.commit()
+        return user
+
+    async def _get(self, user_id: int) -> User:
+        user = await self.uow.users.get(user_id)
+        if user is None:
+            raise NotFoundError(USER_NOT_FOUND)
+        return user
+
+    async def _ensure_email_free(self, email: str) -> None:
+        if await self.uow.users.get_by_email(email) is not None:
+            raise ConflictError("a user with this email already exists")
+
+    async def _is_last_active_admin(self, user: User) -> bool:
+        if user.role != Role.ADMIN or not user.is_active:
+            return False
+        return await self.uow.users.count_active_admins() <= 1
