@@ -143,9 +143,12 @@ def test_validate_accepts_valid_answers() -> None:
 
 
 def test_validate_accepts_template_defaults() -> None:
-    defaults = {key: value for key, value in TEMPLATE_CONTEXT.items() if key in QUESTIONS}
-    defaults = {key: v[0] if isinstance(v, list) else v for key, v in defaults.items()}
-    defaults["project_slug"] = "my_backend"
+    defaults = {
+        key: value[0] if isinstance(value, list) else value
+        for key, value in TEMPLATE_CONTEXT.items()
+        if key in QUESTIONS
+    }
+    defaults["project_slug"] = "my_backend"  # the default is a Jinja expression of the name
 
     assert pre_gen.validate(defaults) == []
 
@@ -400,16 +403,21 @@ def test_bake_with_bad_answer_fails_in_hook_and_leaves_nothing(
         bake(tmp_path, **answers)
 
     assert list(tmp_path.iterdir()) == []
-    assert f"ERROR: {field}=" in capfd.readouterr().err
+    err_lines = capfd.readouterr().err.splitlines()
+    error_lines = [line for line in err_lines if re.match(r"ERROR: \w+=", line)]
+    assert len(error_lines) == 1
+    assert error_lines[0].startswith(f"ERROR: {field}=")
+    assert rule in error_lines[0]
 
 
-@pytest.mark.parametrize(("field", "value", "rule"), CHOICE_VIOLATIONS)
+@pytest.mark.parametrize(("field", "value"), [("python_version", "3.10"), ("database", "mysql")])
 def test_bake_with_unknown_choice_is_rejected_by_cookiecutter_before_hooks(
-    tmp_path: Path, field: str, value: str, rule: str
+    tmp_path: Path, field: str, value: str
 ) -> None:
-    with pytest.raises(ValueError, match=f"{value} provided for choice variable {field}"):
+    with pytest.raises(ValueError, match=f"{value} provided for choice variable {field}") as err:
         bake(tmp_path, **{field: value})
 
+    assert str(TEMPLATE_CONTEXT[field]) in str(err.value)
     assert list(tmp_path.iterdir()) == []
 
 

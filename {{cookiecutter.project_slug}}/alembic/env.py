@@ -2,12 +2,15 @@
 
 import asyncio
 from logging.config import fileConfig
-
-from sqlalchemy.engine import Connection
+from typing import Any
 
 from alembic import context
+from sqlalchemy.engine import Connection
+from sqlmodel.sql.sqltypes import AutoString
+
 from app.core.config import get_settings
 from app.models import metadata
+from app.models.mixins import UTCDateTime
 from app.repositories.sql.database import create_engine
 
 config = context.config
@@ -15,6 +18,16 @@ if config.config_file_name is not None:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 settings = get_settings()
+
+
+def _render_item(kind: str, obj: Any, _: Any) -> str | bool:
+    # Write the app's column types as plain SQLAlchemy types, so that revisions do not
+    # import app code that may change after they are written.
+    if kind == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    if kind == "type" and isinstance(obj, AutoString):
+        return f"sa.String(length={obj.length})" if obj.length else "sa.String()"
+    return False
 
 
 def _configure(connection: Connection | None = None) -> None:
@@ -25,6 +38,7 @@ def _configure(connection: Connection | None = None) -> None:
         # SQLite cannot ALTER most things; batch mode recreates the table instead.
         render_as_batch=settings.is_sqlite,
         compare_type=True,
+        render_item=_render_item,
         literal_binds=connection is None,
     )
 

@@ -1,1 +1,1 @@
-"""{{ cookiecutter.project_name }}: a layered FastAPI backend."""
+"""The application package: routes, services, repositories and models."""

@@ -12,7 +12,7 @@ from fastapi.security import OAuth2PasswordBearer
 
 from app.core.config import Settings, get_settings
 from app.core.errors import AuthenticationError, PermissionDeniedError
-from app.core.security import Permission, PasswordHasher, TokenCodec, has_permission
+from app.core.security import PasswordHasher, Permission, TokenCodec, has_permission
 from app.models import User
 from app.repositories.interfaces import UnitOfWork
 from app.repositories.sql.database import get_session_factory

@@ -6,7 +6,7 @@ Each error leaves the app as an RFC 9457 `application/problem+json` body with `t
 
 import logging
 from http import HTTPStatus
-from typing import Any
+from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
@@ -43,7 +43,7 @@ class AppError(Exception):
 
     status_code: int = HTTPStatus.BAD_REQUEST
     code: str = "bad-request"
-    headers: dict[str, str] | None = None
+    headers: ClassVar[dict[str, str] | None] = None
 
     def __init__(self, detail: str) -> None:
         """Keep `detail`, the sentence the client will read."""
@@ -70,7 +70,7 @@ class AuthenticationError(AppError):
 
     status_code = HTTPStatus.UNAUTHORIZED
     code = "unauthorized"
-    headers = {"WWW-Authenticate": "Bearer"}
+    headers: ClassVar[dict[str, str] | None] = {"WWW-Authenticate": "Bearer"}
 
 
 class PermissionDeniedError(AppError):

@@ -63,9 +63,7 @@ class PasswordHasher:
 
     def __init__(self, time_cost: int, memory_cost_kib: int, concurrency: int) -> None:
         """Hash with these argon2 costs, at most `concurrency` (0: one per CPU) at once."""
-        self._hash = PasswordHash(
-            (Argon2Hasher(time_cost=time_cost, memory_cost=memory_cost_kib),)
-        )
+        self._hash = PasswordHash((Argon2Hasher(time_cost=time_cost, memory_cost=memory_cost_kib),))
         self._limiter = anyio.CapacityLimiter(concurrency or os.cpu_count() or 1)
         self._dummy_hash: str | None = None
 
@@ -147,7 +145,9 @@ class TokenCodec:
         """How long a token of `token_type` is valid."""
         return self._lifetimes[token_type]
 
-    def issue(self, subject: str, token_type: TokenType, now: datetime | None = None) -> IssuedToken:
+    def issue(
+        self, subject: str, token_type: TokenType, now: datetime | None = None
+    ) -> IssuedToken:
         """Create a signed token of `token_type` for `subject`."""
         issued_at = (now or datetime.now(UTC)).replace(microsecond=0)
         claims = TokenClaims(

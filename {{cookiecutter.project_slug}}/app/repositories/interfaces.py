@@ -85,9 +85,20 @@ class RefreshTokenRepository(Protocol):
 class UnitOfWork(Protocol):
     """One transaction over all repositories: commit it, or it is rolled back."""
 
-    users: UserRepository
-    items: ItemRepository
-    refresh_tokens: RefreshTokenRepository
+    @property
+    def users(self) -> UserRepository:
+        """The users, inside this transaction."""
+        ...
+
+    @property
+    def items(self) -> ItemRepository:
+        """The items, inside this transaction."""
+        ...
+
+    @property
+    def refresh_tokens(self) -> RefreshTokenRepository:
+        """The refresh-token hashes, inside this transaction."""
+        ...
 
     async def __aenter__(self) -> Self:
         """Begin the transaction."""

@@ -1,6 +1,5 @@
 """Registration, login, token refresh and logout."""
 
-
 from app.core.errors import AuthenticationError, ConflictError
 from app.core.security import (
     InvalidTokenError,
@@ -11,9 +10,9 @@ from app.core.security import (
 )
 from app.models import RefreshToken, User
 from app.repositories.interfaces import UnitOfWork
-from app.utils.time import utcnow
 from app.schemas.auth import TokenPair
 from app.schemas.user import UserRegister
+from app.utils.time import utcnow
 
 # One message for every failed login, so it does not tell which emails exist.
 BAD_CREDENTIALS = "Incorrect email or password."

@@ -6,8 +6,8 @@ from app.core.errors import NotFoundError
 from app.core.security import Permission, has_permission
 from app.models import Item, User
 from app.repositories.interfaces import UnitOfWork
-from app.utils.time import utcnow
 from app.schemas.item import ItemCreate, ItemUpdate
+from app.utils.time import utcnow
 
 # Someone else's item is reported as missing, so ids of others' items leak nothing.
 ITEM_NOT_FOUND = "Item not found."

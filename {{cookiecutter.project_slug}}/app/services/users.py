@@ -6,8 +6,8 @@ from app.core.errors import BusinessRuleError, ConflictError, NotFoundError
 from app.core.security import PasswordHasher, Role
 from app.models import User
 from app.repositories.interfaces import UnitOfWork
-from app.utils.time import utcnow
 from app.schemas.user import UserCreate, UserUpdate, UserUpdateMe
+from app.utils.time import utcnow
 
 USER_NOT_FOUND = "User not found."
 
@@ -72,7 +72,10 @@ class UserService:
             existing = await self.uow.users.get_by_email(email)
         if existing is not None:
             return existing, False
-        return await self.create_user(UserCreate(email=email, password=password, role=Role.ADMIN)), True
+        return (
+            await self.create_user(UserCreate(email=email, password=password, role=Role.ADMIN)),
+            True,
+        )
 
     async def _update(self, user_id: int, data: UserUpdateMe) -> User:
         changes = data.model_dump(exclude_unset=True, exclude_none=True)

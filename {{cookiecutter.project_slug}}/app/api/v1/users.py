@@ -56,9 +56,7 @@ async def create_user(_: Admin, data: UserCreate, users: UserServiceDep) -> User
     return UserRead.model_validate(await users.create_user(data))
 
 
-@router.get(
-    "/{user_id}", summary="Read a user", responses=error_responses(*_ADMIN_ERRORS, 404)
-)
+@router.get("/{user_id}", summary="Read a user", responses=error_responses(*_ADMIN_ERRORS, 404))
 async def read_user(_: Admin, user_id: UserId, users: UserServiceDep) -> UserRead:
     """Return one user (admins only)."""
     return UserRead.model_validate(await users.get_user(user_id))

@@ -4,6 +4,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.models import Item
 
@@ -26,11 +27,11 @@ class SqlItemRepository:
         items = select(Item)
         count = select(func.count()).select_from(Item)
         if owner_id is not None:
-            items = items.where(Item.owner_id == owner_id)
-            count = count.where(Item.owner_id == owner_id)
+            items = items.where(col(Item.owner_id) == owner_id)
+            count = count.where(col(Item.owner_id) == owner_id)
         total = await self._session.scalar(count)
         result = await self._session.execute(
-            items.order_by(Item.id).offset(offset).limit(limit)  # type: ignore[arg-type]
+            items.order_by(col(Item.id)).offset(offset).limit(limit)
         )
         return result.scalars().all(), total or 0
 

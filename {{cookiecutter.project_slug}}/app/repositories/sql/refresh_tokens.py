@@ -4,6 +4,7 @@ from datetime import datetime
 
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.models import RefreshToken
 
@@ -18,7 +19,7 @@ class SqlRefreshTokenRepository:
     async def get_by_hash(self, token_hash: str) -> RefreshToken | None:
         """Return the stored token whose hash is `token_hash`, if any."""
         result = await self._session.execute(
-            select(RefreshToken).where(RefreshToken.token_hash == token_hash)
+            select(RefreshToken).where(col(RefreshToken.token_hash) == token_hash)
         )
         return result.scalar_one_or_none()
 
@@ -32,7 +33,7 @@ class SqlRefreshTokenRepository:
         """Revoke one token unless already revoked, atomically; tell whether this call did."""
         result: CursorResult[tuple[()]] = await self._session.execute(  # type: ignore[assignment]
             update(RefreshToken)
-            .where(RefreshToken.id == token_id, RefreshToken.revoked_at.is_(None))  # type: ignore[union-attr]
+            .where(col(RefreshToken.id) == token_id, col(RefreshToken.revoked_at).is_(None))
             .values(revoked_at=now)
             .execution_options(synchronize_session=False)
         )
@@ -42,7 +43,7 @@ class SqlRefreshTokenRepository:
         """Revoke every live token of one user."""
         await self._session.execute(
             update(RefreshToken)
-            .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))  # type: ignore[union-attr]
+            .where(col(RefreshToken.user_id) == user_id, col(RefreshToken.revoked_at).is_(None))
             .values(revoked_at=now)
             .execution_options(synchronize_session=False)
         )

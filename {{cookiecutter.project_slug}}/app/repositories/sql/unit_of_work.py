@@ -42,10 +42,13 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        """Roll back what was not committed and close the session."""
+        """Close the session, which rolls back whatever was not committed.
+
+        Closing (not `rollback()`) keeps the loaded values of the objects handed out,
+        so callers can read them after the block.
+        """
         session, self._session = self._session, None
         if session is not None:
-            await session.rollback()
             await session.close()
 
     @property

@@ -4,6 +4,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from app.core.security import Role
 from app.models import User
@@ -23,14 +24,14 @@ class SqlUserRepository:
 
     async def get_by_email(self, email: str) -> User | None:
         """Return the user whose email is `email`, if any."""
-        result = await self._session.execute(select(User).where(User.email == email))
+        result = await self._session.execute(select(User).where(col(User.email) == email))
         return result.scalar_one_or_none()
 
     async def list(self, *, offset: int, limit: int) -> tuple[Sequence[User], int]:
         """Return one page of users, oldest first, and the total."""
         total = await self._session.scalar(select(func.count()).select_from(User))
         result = await self._session.execute(
-            select(User).order_by(User.id).offset(offset).limit(limit)  # type: ignore[arg-type]
+            select(User).order_by(col(User.id)).offset(offset).limit(limit)
         )
         return result.scalars().all(), total or 0
 
@@ -39,7 +40,7 @@ class SqlUserRepository:
         query = (
             select(func.count())
             .select_from(User)
-            .where(User.role == Role.ADMIN, User.is_active.is_(True))  # type: ignore[attr-defined]
+            .where(col(User.role) == Role.ADMIN, col(User.is_active).is_(True))
         )
         return await self._session.scalar(query) or 0
 
