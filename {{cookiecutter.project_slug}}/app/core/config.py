@@ -24,7 +24,7 @@ class Settings(BaseSettings):
     )
 
     ENVIRONMENT: Environment = "local"
-    PROJECT_NAME: str = {{ cookiecutter.project_name | tojson }}
+    PROJECT_NAME: str = {{ cookiecutter.project_name | python_string }}
     API_V1_PREFIX: str = "/api/v1"
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     DEBUG: bool = False
@@ -47,7 +47,7 @@ class Settings(BaseSettings):
     CORS_ORIGINS: list[str] = []
     PAGINATION_MAX_LIMIT: int = Field(default=100, ge=1)
 
-    FIRST_ADMIN_EMAIL: str = {{ cookiecutter.author_email | tojson }}
+    FIRST_ADMIN_EMAIL: str = {{ cookiecutter.author_email | python_string }}
     FIRST_ADMIN_PASSWORD: SecretStr = SecretStr("change-me")
 
     @model_validator(mode="after")

@@ -1,0 +1,268 @@
+"""Bake the default project once and check it as its users will: layout, secrets, and
+its own linters, type checker, import contracts, migrations and tests.
+
+Every check runs the baked project's tools from the shared environment that
+`make test` fills from the generated pyproject.toml (tests/baked_requirements.py).
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+TEMPLATE_MARKERS = re.compile(r"\{\{|\{%|cookiecutter")
+
+EXPECTED_PATHS = [
+    "pyproject.toml",
+    "README.md",
+    ".env",
+    ".env.example",
+    ".gitignore",
+    "alembic.ini",
+    "alembic/env.py",
+    "alembic/versions/0001_initial.py",
+    "app/main.py",
+    "app/initial_data.py",
+    "app/api/deps.py",
+    "app/api/v1/auth.py",
+    "app/api/v1/users.py",
+    "app/api/v1/items.py",
+    "app/core/config.py",
+    "app/core/security.py",
+    "app/core/errors.py",
+    "app/models/base.py",
+    "app/models/mixins.py",
+    "app/schemas",
+    "app/services",
+    "app/repositories/interfaces.py",
+    "app/utils",
+    "tests/conftest.py",
+    "tests/unit/services",
+    "tests/unit/repositories",
+    "tests/integration/api",
+    "tests/fixtures",
+]
+FULLY_COVERED = re.compile(r"^app/(services/.+|core/security)\.py$")
+
+
+def run(project: Path, *command: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run one of the shared environment's tools in `project`, failing with its output."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COV_"))}
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    executable = BIN / command[0]
+    result = subprocess.run(
+        [str(executable if executable.exists() else command[0]), *command[1:]],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if check and result.returncode != 0:
+        pytest.fail(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+@pytest.fixture(scope="session")
+def project(cookies_session) -> Path:  # type: ignore[no-untyped-def]
+    """The default project, baked once per test session (per xdist worker)."""
+    result = cookies_session.bake(template=str(TEMPLATE_DIR))
+    assert result.exception is None, result.exception
+    assert result.exit_code == 0
+    return Path(result.project_path)
+
+
+@pytest.fixture
+def scratch_copy(project: Path, tmp_path: Path) -> Path:
+    """A throwaway copy of the baked project, for checks that change it."""
+    copy = tmp_path / project.name
+    shutil.copytree(project, copy, ignore=shutil.ignore_patterns("*.db", "__pycache__"))
+    return copy
+
+
+@pytest.mark.parametrize("relative", EXPECTED_PATHS)
+def test_baked_project_has_the_layered_layout(project: Path, relative: str) -> None:
+    assert (project / relative).exists()
+
+
+def test_every_app_package_has_a_readme(project: Path) -> None:
+    packages = [init.parent for init in (project / "app").rglob("__init__.py")]
+    assert packages
+    assert [p for p in packages if not (p / "README.md").is_file()] == []
+
+
+def test_no_template_syntax_is_left_in_any_baked_file(project: Path) -> None:
+    leftovers = [
+        str(path.relative_to(project))
+        for path in project.rglob("*")
+        if path.is_file() and TEMPLATE_MARKERS.search(path.read_text(encoding="utf-8"))
+    ]
+    assert leftovers == []
+
+
+def test_no_empty_file_or_folder_is_left(project: Path) -> None:
+    empty = [
+        str(path.relative_to(project))
+        for path in project.rglob("*")
+        if (path.is_dir() and not any(path.iterdir()))
+        or (path.is_file() and path.stat().st_size == 0)
+    ]
+    assert empty == []
+
+
+def test_env_file_is_git_ignored(project: Path, tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(project, repo)
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    ignored = subprocess.run(["git", "check-ignore", "-q", ".env"], cwd=repo)
+    assert ignored.returncode == 0
+
+
+def test_env_example_documents_every_setting(project: Path) -> None:
+    config = (project / "app/core/config.py").read_text(encoding="utf-8")
+    settings = set(re.findall(r"^    ([A-Z][A-Z0-9_]+): ", config, re.MULTILINE))
+    example = (project / ".env.example").read_text(encoding="utf-8")
+    undocumented = {name for name in settings if not re.search(rf"^#? ?{name}=", example, re.M)}
+    assert settings and undocumented <= {"API_V1_PREFIX"}
+
+
+def test_generated_pyproject_follows_the_python_answer(project: Path) -> None:
+    meta = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    assert meta["project"]["requires-python"] == ">=3.11"
+    assert meta["tool"]["ruff"]["target-version"] == "py311"
+    assert meta["tool"]["mypy"]["python_version"] == "3.11"
+
+
+def test_ruff_passes(project: Path) -> None:
+    run(project, "ruff", "check", "--no-cache", ".")
+
+
+def test_black_passes(project: Path) -> None:
+    run(project, "black", "--check", "--quiet", ".")
+
+
+def test_mypy_strict_passes(project: Path, tmp_path: Path) -> None:
+    run(project, "mypy", "--strict", "--cache-dir", str(tmp_path / "mypy"), "app")
+
+
+def test_import_contracts_pass(project: Path) -> None:
+    run(project, "lint-imports", "--no-cache")
+
+
+def test_import_contracts_break_when_a_route_imports_a_repository(scratch_copy: Path) -> None:
+    route = scratch_copy / "app/api/v1/items.py"
+    route.write_text(
+        route.read_text(encoding="utf-8")
+        + "\nfrom app.repositories.sql.items import SqlItemRepository  # noqa: E402, F401\n",
+        encoding="utf-8",
+    )
+    result = run(scratch_copy, "lint-imports", "--no-cache", check=False)
+    assert result.returncode != 0
+    assert "Routes never touch the database or repositories BROKEN" in result.stdout
+
+
+def test_migrations_match_the_models_and_downgrade(scratch_copy: Path) -> None:
+    (scratch_copy / ".env").write_text(
+        f"DATABASE_URL=sqlite+aiosqlite:///{scratch_copy / 'migrations.db'}\n", encoding="utf-8"
+    )
+    run(scratch_copy, "alembic", "upgrade", "head")
+    run(scratch_copy, "alembic", "check")
+    run(scratch_copy, "alembic", "downgrade", "base")
+
+
+def test_first_admin_command_is_idempotent(scratch_copy: Path) -> None:
+    run(scratch_copy, "alembic", "upgrade", "head")
+    first = run(scratch_copy, "python", "-m", "app.initial_data")
+    second = run(scratch_copy, "python", "-m", "app.initial_data")
+    assert first.stdout.startswith("Created admin jane@example.com")
+    assert second.stdout.startswith("Kept existing admin jane@example.com")
+
+
+@pytest.fixture(scope="session")
+def baked_suite(project: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """Run the baked project's own pytest once; return its coverage report."""
+    copy = tmp_path_factory.mktemp("suite") / project.name
+    shutil.copytree(project, copy)
+    result = run(
+        copy, "python", "-m", "pytest", "-p", "no:cacheprovider", "--cov-report=json:coverage.json"
+    )
+    assert re.search(r"\d+ passed", result.stdout), result.stdout
+    report: dict[str, Any] = json.loads((copy / "coverage.json").read_text(encoding="utf-8"))
+    return report
+
+
+@pytest.mark.xdist_group("baked-suite")
+def test_baked_test_suite_passes_its_coverage_gate(baked_suite: dict[str, Any]) -> None:
+    assert baked_suite["totals"]["percent_covered"] >= 80
+
+
+@pytest.mark.xdist_group("baked-suite")
+def test_services_and_security_are_fully_covered(baked_suite: dict[str, Any]) -> None:
+    covered = {
+        name: data["summary"]["percent_covered"]
+        for name, data in baked_suite["files"].items()
+        if FULLY_COVERED.match(name)
+    }
+    assert "app/core/security.py" in covered
+    assert {name: pct for name, pct in covered.items() if pct < 100} == {}
+
+
+@pytest.mark.slow
+def test_baked_project_installs_and_passes_from_its_own_pyproject(
+    scratch_copy: Path, tmp_path: Path
+) -> None:
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    install = subprocess.run(
+        [str(venv / "bin/python"), "-m", "pip", "install", "--quiet", f"{scratch_copy}[dev]"],
+        capture_output=True,
+        text=True,
+    )
+    assert install.returncode == 0, install.stderr
+    tests = subprocess.run(
+        [str(venv / "bin/python"), "-m", "pytest", "-p", "no:cacheprovider", "-q"],
+        cwd=scratch_copy,
+        capture_output=True,
+        text=True,
+    )
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+
+
+AWKWARD_NAME = 'Café "Déjà" Vu\'s \\ {API} <&>'
+
+
+@pytest.fixture(scope="session")
+def awkward_project(cookies_session) -> Path:  # type: ignore[no-untyped-def]
+    """A project whose name and description hold accents, quotes and backslashes."""
+    result = cookies_session.bake(
+        template=str(TEMPLATE_DIR),
+        extra_context={"project_name": AWKWARD_NAME, "project_description": AWKWARD_NAME},
+    )
+    assert result.exception is None, result.exception
+    return Path(result.project_path)
+
+
+def test_awkward_answers_bake_into_parseable_python_and_toml(awkward_project: Path) -> None:
+    meta = tomllib.loads((awkward_project / "pyproject.toml").read_text(encoding="utf-8"))
+    assert meta["project"]["description"] == AWKWARD_NAME
+    run(awkward_project, "python", "-m", "compileall", "-q", "app", "alembic", "tests")
+
+
+def test_awkward_answers_reach_the_app_unchanged(awkward_project: Path) -> None:
+    probe = "from app.main import app; print(app.title); print(app.description)"
+    shown = run(awkward_project, "python", "-c", probe).stdout.splitlines()
+    assert shown == [AWKWARD_NAME, AWKWARD_NAME]
+
+
+def test_awkward_answers_keep_the_project_lint_clean(awkward_project: Path) -> None:
+    run(awkward_project, "ruff", "check", "--no-cache", ".")
+    run(awkward_project, "black", "--check", "--quiet", ".")
