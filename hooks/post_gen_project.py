@@ -45,8 +45,20 @@ def generate_secrets() -> dict[str, str]:
     """
     return {
         "SECRET_KEY": secrets.token_urlsafe(48),
-        "FIRST_ADMIN_PASSWORD": secrets.token_urlsafe(18),
+        "FIRST_ADMIN_PASSWORD": generate_password(),
     }
+
+
+def generate_password() -> str:
+    """Return a random password that the app's policy accepts: letters mixed with others.
+
+    About one in 145 draws of 24 URL-safe characters is letters only, which the policy
+    rejects, so draw until the mix is there.
+    """
+    while True:
+        password = secrets.token_urlsafe(18)
+        if not password.isalpha():
+            return password
 
 
 def defined_keys(text: str) -> set[str]:

@@ -43,6 +43,10 @@ EMAIL_RE = re.compile(
     r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,63}"
 )
 
+# Top-level domains reserved for special use, which the generated app (email-validator)
+# refuses as login emails: the first admin could never log in with one.
+SPECIAL_USE_TLDS = frozenset({"arpa", "invalid", "local", "localhost", "onion", "test"})
+
 Check = Callable[[str], bool]
 
 
@@ -111,6 +115,11 @@ RULES: dict[str, tuple[tuple[Check, str], ...]] = {
     "author_email": (
         (EMAIL_RE.fullmatch, "must be an email address like name@example.com"),
         (max_length(254), "must be at most 254 characters"),
+        (
+            lambda value: value.rsplit(".", 1)[-1].lower() not in SPECIAL_USE_TLDS,
+            "must not use a special-use domain (.local, .test, .localhost, .invalid, ...): "
+            "the app refuses those as login emails",
+        ),
     ),
     "python_version": (one_of("python_version"),),
     "database": (one_of("database"),),

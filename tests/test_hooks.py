@@ -75,6 +75,8 @@ HOOK_RULE_VIOLATIONS = [
     pytest.param("author_email", '"jane"@example.com', "email address", id="email-quotes"),
     pytest.param("author_email", "jane@localhost", "email address", id="email-no-tld"),
     pytest.param("author_email", "x" * 243 + "@example.com", "at most 254", id="email-too-long"),
+    pytest.param("author_email", "jane@corp.local", "special-use domain", id="email-local-tld"),
+    pytest.param("author_email", "jane@site.test", "special-use domain", id="email-test-tld"),
 ]
 CHOICE_VIOLATIONS = [
     pytest.param("python_version", "3.10", "one of '3.11', '3.12', '3.13'", id="python-3.10"),
@@ -279,6 +281,13 @@ def test_generated_admin_password_meets_password_policy() -> None:
 
     assert 8 <= len(password) <= 128
     assert token_bits(password) >= 128
+
+
+def test_generated_admin_password_is_never_letters_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    draws = iter(["OnlyLettersHereAbcdefghi", "Mixed-with_digits0123456"])
+    monkeypatch.setattr(post_gen.secrets, "token_urlsafe", lambda _: next(draws))
+
+    assert post_gen.generate_password() == "Mixed-with_digits0123456"
 
 
 def test_generated_secrets_differ_between_calls() -> None:
