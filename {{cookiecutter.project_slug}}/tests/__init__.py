@@ -1,0 +1,1 @@
+"""The test suite: unit tests on fakes and SQLite, integration tests through HTTP."""

@@ -1,0 +1,1 @@
+"""HTTP tests of every endpoint, through an httpx client on the ASGI app."""

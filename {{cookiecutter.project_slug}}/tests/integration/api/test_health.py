@@ -1,0 +1,64 @@
+"""GET /health and GET /health/ready."""
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from app.api.deps import get_uow
+from app.core.config import Settings
+from app.main import app
+from app.repositories.interfaces import UnitOfWork
+from app.repositories.sql.database import create_engine
+from app.repositories.sql.unit_of_work import SqlUnitOfWork
+
+
+@pytest.fixture
+async def unreachable_database(tmp_path: Path) -> AsyncIterator[None]:
+    """Point the app's unit of work at an SQLite file in a folder that does not exist."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'app.db'}"
+    engine = create_engine(Settings(_env_file=None, DATABASE_URL=url))
+    factory = async_sessionmaker(engine)
+
+    def unreachable_uow() -> UnitOfWork:
+        return SqlUnitOfWork(factory)
+
+    app.dependency_overrides[get_uow] = unreachable_uow
+    yield
+    app.dependency_overrides.pop(get_uow, None)
+    await engine.dispose()
+
+
+async def test_liveness_answers_ok(client: httpx.AsyncClient) -> None:
+    response = await client.get("/health")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+async def test_readiness_answers_ok_when_the_database_answers(client: httpx.AsyncClient) -> None:
+    response = await client.get("/health/ready")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+@pytest.mark.usefixtures("unreachable_database")
+async def test_readiness_answers_503_when_the_database_is_unreachable(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/health/ready")
+
+    assert response.status_code == 503
+    assert response.json() == {"status": "unavailable"}
+
+
+@pytest.mark.usefixtures("unreachable_database")
+async def test_liveness_stays_ok_when_the_database_is_unreachable(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.get("/health")
+
+    assert response.status_code == 200

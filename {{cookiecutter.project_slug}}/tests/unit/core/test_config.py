@@ -1,0 +1,138 @@
+"""Settings: typed values, the test isolation, and the production safety checks."""
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from app.core.config import MIN_SECRET_KEY_BYTES, Settings, get_settings
+
+GOOD_SECRET = "s" * MIN_SECRET_KEY_BYTES
+
+
+def _settings(**overrides: Any) -> Settings:
+    """Settings from these values and the test environment, never from a `.env` file."""
+    return Settings(_env_file=None, **overrides)
+
+
+def _production(**overrides: Any) -> Settings:
+    """Production settings that pass every check unless `overrides` break one."""
+    fields: dict[str, Any] = {
+        "ENVIRONMENT": "production",
+        "SECRET_KEY": GOOD_SECRET,
+        "FIRST_ADMIN_PASSWORD": "a-real-admin-password-1",
+        "DEBUG": False,
+        "CORS_ORIGINS": ["https://app.example.com"],
+    }
+    return _settings(**(fields | overrides))
+
+
+# ---------------------------------------------------------------- test isolation
+
+
+def test_the_tests_read_no_dotenv_file() -> None:
+    env_file = Settings.model_config.get("env_file")
+
+    assert env_file == os.environ["ENV_FILE"]
+    assert not Path(str(env_file)).exists()
+
+
+def test_the_tests_use_an_isolated_database_in_a_temporary_directory() -> None:
+    settings = get_settings()
+
+    assert settings.ENVIRONMENT == "test"
+    assert os.environ["DATABASE_URL"] == settings.DATABASE_URL
+    assert "./app.db" not in settings.DATABASE_URL
+
+
+def test_settings_are_read_once_and_shared() -> None:
+    assert get_settings() is get_settings()
+
+
+# ---------------------------------------------------------------- values
+
+
+def test_a_list_setting_is_read_from_json_in_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CORS_ORIGINS", '["http://localhost:5173"]')
+
+    assert _settings().CORS_ORIGINS == ["http://localhost:5173"]
+
+
+def test_a_dotenv_file_is_read_when_one_is_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PROJECT_NAME", raising=False)
+    env_file = tmp_path / ".env"
+    env_file.write_text("PROJECT_NAME=From the file\n", encoding="utf-8")
+
+    assert Settings(_env_file=env_file).PROJECT_NAME == "From the file"
+
+
+def test_an_argon2_memory_cost_too_small_to_hash_is_refused() -> None:
+    with pytest.raises(ValidationError, match="ARGON2_MEMORY_COST_KIB"):
+        _settings(ARGON2_MEMORY_COST_KIB=31)
+
+
+def test_a_password_minimum_below_eight_is_refused() -> None:
+    with pytest.raises(ValidationError, match="PASSWORD_MIN_LENGTH"):
+        _settings(PASSWORD_MIN_LENGTH=7)
+
+
+@pytest.mark.parametrize(
+    ("url", "is_sqlite"),
+    [
+        ("sqlite+aiosqlite:///./app.db", True),
+        ("sqlite+aiosqlite:///:memory:", True),
+        ("postgresql+asyncpg://app@db/app", False),
+    ],
+)
+def test_is_sqlite_tells_sqlite_urls_apart(url: str, is_sqlite: bool) -> None:
+    assert _settings(DATABASE_URL=url).is_sqlite is is_sqlite
+
+
+# ---------------------------------------------------------------- production checks
+
+
+def test_outside_production_the_example_secrets_are_allowed() -> None:
+    settings = _settings(ENVIRONMENT="local", SECRET_KEY="change-me", DEBUG=True)
+
+    assert settings.SECRET_KEY.get_secret_value() == "change-me"
+
+
+def test_production_accepts_safe_settings() -> None:
+    assert _production().ENVIRONMENT == "production"
+
+
+@pytest.mark.parametrize("secret", ["change-me", "changethis", "secret", ""])
+def test_production_refuses_an_example_secret_key(secret: str) -> None:
+    with pytest.raises(ValidationError, match="SECRET_KEY"):
+        _production(SECRET_KEY=secret)
+
+
+def test_production_refuses_a_secret_key_shorter_than_32_bytes() -> None:
+    with pytest.raises(ValidationError, match="SECRET_KEY"):
+        _production(SECRET_KEY="s" * (MIN_SECRET_KEY_BYTES - 1))
+
+
+def test_production_counts_the_secret_key_length_in_bytes_not_characters() -> None:
+    # 16 characters of two bytes each: 32 bytes.
+    assert _production(SECRET_KEY="é" * 16).ENVIRONMENT == "production"
+
+
+def test_production_refuses_the_example_admin_password() -> None:
+    with pytest.raises(ValidationError, match="FIRST_ADMIN_PASSWORD"):
+        _production(FIRST_ADMIN_PASSWORD="change-me")
+
+
+def test_production_refuses_debug() -> None:
+    with pytest.raises(ValidationError, match="DEBUG"):
+        _production(DEBUG=True)
+
+
+def test_production_refuses_a_wildcard_cors_origin() -> None:
+    with pytest.raises(ValidationError, match="CORS_ORIGINS"):
+        _production(CORS_ORIGINS=["*"])

@@ -1,0 +1,254 @@
+"""Roles and permissions, password hashing and the JWT codec."""
+
+import base64
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jwt
+import pytest
+
+from app.core.config import Settings
+from app.core.security import (
+    ROLE_PERMISSIONS,
+    InvalidTokenError,
+    PasswordHasher,
+    Permission,
+    Role,
+    TokenCodec,
+    fingerprint,
+    has_permission,
+)
+
+# 64 bytes: long enough for HS512 as well, so PyJWT has no reason to warn.
+SECRET = "unit-test-secret-key-" + "k" * 43
+
+
+def _settings(**overrides: Any) -> Settings:
+    fields: dict[str, Any] = {"SECRET_KEY": SECRET, "JWT_ALGORITHM": "HS256"}
+    return Settings(_env_file=None, **(fields | overrides))
+
+
+@pytest.fixture
+def cheap_hasher() -> PasswordHasher:
+    """A hasher of its own, so its throwaway hash starts unset."""
+    return PasswordHasher(time_cost=1, memory_cost_kib=32, concurrency=1)
+
+
+# ---------------------------------------------------------------- permissions
+
+
+def test_a_user_may_manage_their_own_items() -> None:
+    assert has_permission(Role.USER, Permission.ITEMS_OWN)
+
+
+@pytest.mark.parametrize(
+    "permission",
+    [Permission.ITEMS_READ_ALL, Permission.ITEMS_WRITE_ALL, Permission.USERS_MANAGE],
+)
+def test_a_user_has_no_power_over_others(permission: Permission) -> None:
+    assert not has_permission(Role.USER, permission)
+
+
+@pytest.mark.parametrize("permission", list(Permission))
+def test_an_admin_has_every_permission(permission: Permission) -> None:
+    assert has_permission(Role.ADMIN, permission)
+
+
+def test_a_role_given_as_its_string_value_is_understood() -> None:
+    assert has_permission("admin", Permission.USERS_MANAGE)
+
+
+def test_an_unknown_role_grants_nothing() -> None:
+    assert not has_permission("superuser", Permission.ITEMS_OWN)
+
+
+def test_every_role_has_an_entry_in_the_permission_map() -> None:
+    assert set(ROLE_PERMISSIONS) == set(Role)
+
+
+# ---------------------------------------------------------------- passwords
+
+
+async def test_a_hash_verifies_against_its_password(cheap_hasher: PasswordHasher) -> None:
+    hashed = await cheap_hasher.hash("correct-horse-42")
+
+    assert await cheap_hasher.verify("correct-horse-42", hashed)
+
+
+async def test_a_hash_does_not_verify_against_another_password(
+    cheap_hasher: PasswordHasher,
+) -> None:
+    hashed = await cheap_hasher.hash("correct-horse-42")
+
+    assert not await cheap_hasher.verify("wrong-horse-42", hashed)
+
+
+async def test_a_hash_is_argon2id_and_does_not_contain_the_password(
+    cheap_hasher: PasswordHasher,
+) -> None:
+    hashed = await cheap_hasher.hash("correct-horse-42")
+
+    assert hashed.startswith("$argon2id$")
+    assert "correct-horse-42" not in hashed
+
+
+async def test_hashing_one_password_twice_gives_two_salted_hashes(
+    cheap_hasher: PasswordHasher,
+) -> None:
+    assert await cheap_hasher.hash("same-pass-1") != await cheap_hasher.hash("same-pass-1")
+
+
+async def test_verify_without_a_stored_hash_fails(cheap_hasher: PasswordHasher) -> None:
+    assert not await cheap_hasher.verify("correct-horse-42", None)
+
+
+async def test_verify_without_a_stored_hash_reuses_one_throwaway_hash(
+    cheap_hasher: PasswordHasher,
+) -> None:
+    await cheap_hasher.verify("first-try-1", None)
+    throwaway = cheap_hasher._dummy_hash
+
+    assert not await cheap_hasher.verify("second-try-2", None)
+
+    assert throwaway is not None
+    assert cheap_hasher._dummy_hash == throwaway
+
+
+def test_the_hasher_is_shared_by_equal_settings() -> None:
+    first = PasswordHasher.from_settings(_settings())
+
+    assert PasswordHasher.from_settings(_settings()) is first
+
+
+def test_other_costs_get_another_hasher() -> None:
+    first = PasswordHasher.from_settings(_settings(ARGON2_TIME_COST=1))
+
+    assert PasswordHasher.from_settings(_settings(ARGON2_TIME_COST=2)) is not first
+
+
+async def test_the_smallest_memory_cost_the_settings_accept_can_hash() -> None:
+    smallest = Settings.model_fields["ARGON2_MEMORY_COST_KIB"].metadata[0].ge
+    hasher = PasswordHasher(time_cost=1, memory_cost_kib=smallest, concurrency=1)
+
+    assert await hasher.verify("correct-horse-42", await hasher.hash("correct-horse-42"))
+
+
+# ---------------------------------------------------------------- tokens
+
+
+@pytest.fixture
+def token_codec() -> TokenCodec:
+    """A codec with a key of its own."""
+    return TokenCodec(_settings())
+
+
+def test_an_issued_token_decodes_to_its_claims(token_codec: TokenCodec) -> None:
+    issued = token_codec.issue("42", "access")
+
+    assert token_codec.decode(issued.token, "access") == issued.claims
+
+
+def test_a_token_expires_after_the_lifetime_of_its_type(token_codec: TokenCodec) -> None:
+    now = datetime(2030, 1, 1, tzinfo=UTC)
+
+    claims = token_codec.issue("42", "refresh", now=now).claims
+
+    assert claims.issued_at == now
+    assert claims.expires_at == now + token_codec.lifetime("refresh")
+
+
+def test_lifetimes_come_from_the_settings() -> None:
+    codec = TokenCodec(_settings(ACCESS_TOKEN_EXPIRE_MINUTES=5, REFRESH_TOKEN_EXPIRE_DAYS=2))
+
+    assert codec.lifetime("access") == timedelta(minutes=5)
+    assert codec.lifetime("refresh") == timedelta(days=2)
+
+
+def test_every_token_gets_its_own_id(token_codec: TokenCodec) -> None:
+    first = token_codec.issue("42", "refresh")
+    second = token_codec.issue("42", "refresh")
+
+    assert first.claims.jti != second.claims.jti
+    assert first.token != second.token
+
+
+def test_a_token_of_the_wrong_type_is_rejected(token_codec: TokenCodec) -> None:
+    refresh = token_codec.issue("42", "refresh").token
+
+    with pytest.raises(InvalidTokenError):
+        token_codec.decode(refresh, "access")
+
+
+def test_an_expired_token_is_rejected(token_codec: TokenCodec) -> None:
+    long_ago = datetime.now(UTC) - timedelta(days=1)
+    expired = token_codec.issue("42", "access", now=long_ago).token
+
+    with pytest.raises(InvalidTokenError):
+        token_codec.decode(expired, "access")
+
+
+def test_a_token_signed_with_another_key_is_rejected(token_codec: TokenCodec) -> None:
+    other = TokenCodec(_settings(SECRET_KEY="another-secret-key-of-at-least-32-bytes"))
+    forged = other.issue("42", "access").token
+
+    with pytest.raises(InvalidTokenError):
+        token_codec.decode(forged, "access")
+
+
+def test_a_token_with_a_tampered_payload_is_rejected(token_codec: TokenCodec) -> None:
+    header, payload, signature = token_codec.issue("42", "access").token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["sub"] = "1"
+    tampered_payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=")
+
+    with pytest.raises(InvalidTokenError):
+        token_codec.decode(f"{header}.{tampered_payload.decode()}.{signature}", "access")
+
+
+def test_an_unsigned_token_is_rejected(token_codec: TokenCodec) -> None:
+    now = datetime.now(UTC)
+    claims = {"sub": "42", "type": "access", "jti": "x", "iat": now, "exp": now + timedelta(1)}
+    unsigned = jwt.encode(claims, key=None, algorithm="none")
+
+    with pytest.raises(InvalidTokenError):
+        token_codec.decode(unsigned, "access")
+
+
+def test_a_token_signed_with_another_algorithm_is_rejected(token_codec: TokenCodec) -> None:
+    now = datetime.now(UTC)
+    claims = {"sub": "42", "type": "access", "jti": "x", "iat": now, "exp": now + timedelta(1)}
+    other_algorithm = jwt.encode(claims, SECRET, algorithm="HS512")
+
+    with pytest.raises(InvalidTokenError):
+        token_codec.decode(other_algorithm, "access")
+
+
+@pytest.mark.parametrize("missing", ["sub", "type", "jti", "iat", "exp"])
+def test_a_token_missing_a_required_claim_is_rejected(
+    token_codec: TokenCodec, missing: str
+) -> None:
+    now = datetime.now(UTC)
+    claims = {"sub": "42", "type": "access", "jti": "x", "iat": now, "exp": now + timedelta(1)}
+    del claims[missing]
+
+    with pytest.raises(InvalidTokenError):
+        token_codec.decode(jwt.encode(claims, SECRET, algorithm="HS256"), "access")
+
+
+def test_garbage_is_rejected(token_codec: TokenCodec) -> None:
+    with pytest.raises(InvalidTokenError):
+        token_codec.decode("not.a.jwt", "access")
+
+
+# ---------------------------------------------------------------- fingerprints
+
+
+def test_a_fingerprint_is_the_sha256_hex_digest() -> None:
+    assert fingerprint("abc") == (
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    )
+
+
+def test_different_tokens_have_different_fingerprints() -> None:
+    assert fingerprint("token-a") != fingerprint("token-b")

@@ -1,0 +1,1 @@
+"""Repository tests, on the isolated SQLite test database."""

@@ -1,0 +1,185 @@
+"""SqlUserRepository on the test database."""
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from app.core.errors import ConflictError
+from app.core.security import Role
+from app.models import Item, RefreshToken, User
+from app.repositories.sql.items import SqlItemRepository
+from app.repositories.sql.refresh_tokens import SqlRefreshTokenRepository
+from app.repositories.sql.users import SqlUserRepository
+from tests.fixtures.db import count, fetch
+from tests.fixtures.factories import build_item, build_refresh_token, build_user
+
+
+@pytest.fixture
+def users(session: AsyncSession) -> SqlUserRepository:
+    """The repository under test, on the test session."""
+    return SqlUserRepository(session)
+
+
+async def test_add_gives_the_user_an_id(users: SqlUserRepository) -> None:
+    user = await users.add(build_user())
+
+    assert user.id is not None
+
+
+async def test_get_returns_the_stored_user(users: SqlUserRepository) -> None:
+    user = await users.add(build_user(email="ada@example.com"))
+    assert user.id is not None
+
+    found = await users.get(user.id)
+
+    assert found is not None
+    assert found.email == "ada@example.com"
+
+
+async def test_get_of_a_missing_id_returns_none(users: SqlUserRepository) -> None:
+    assert await users.get(424242) is None
+
+
+async def test_get_by_email_finds_the_user(users: SqlUserRepository) -> None:
+    user = await users.add(build_user(email="ada@example.com"))
+
+    found = await users.get_by_email("ada@example.com")
+
+    assert found is not None
+    assert found.id == user.id
+
+
+async def test_get_by_email_of_an_unknown_email_returns_none(users: SqlUserRepository) -> None:
+    await users.add(build_user())
+
+    assert await users.get_by_email("nobody@example.com") is None
+
+
+async def test_adding_a_taken_email_raises_conflict(
+    users: SqlUserRepository, session: AsyncSession
+) -> None:
+    await users.add(build_user(email="same@example.com"))
+    await session.commit()
+
+    with pytest.raises(ConflictError):
+        await users.add(build_user(email="same@example.com"))
+
+
+async def test_the_session_is_usable_after_a_conflict(
+    users: SqlUserRepository, session: AsyncSession
+) -> None:
+    await users.add(build_user(email="same@example.com"))
+    await session.commit()
+    with pytest.raises(ConflictError):
+        await users.add(build_user(email="same@example.com"))
+
+    assert await users.get_by_email("same@example.com") is not None
+
+
+async def test_list_returns_one_page_oldest_first_and_the_total(
+    users: SqlUserRepository,
+) -> None:
+    added = [await users.add(build_user()) for _ in range(5)]
+
+    page, total = await users.list(offset=1, limit=2)
+
+    assert [u.id for u in page] == [added[1].id, added[2].id]
+    assert total == 5
+
+
+async def test_list_past_the_end_is_empty_but_still_counts(users: SqlUserRepository) -> None:
+    await users.add(build_user())
+
+    page, total = await users.list(offset=10, limit=10)
+
+    assert list(page) == []
+    assert total == 1
+
+
+async def test_count_active_admins_ignores_users_and_inactive_admins(
+    users: SqlUserRepository,
+) -> None:
+    await users.add(build_user(role=Role.ADMIN))
+    await users.add(build_user(role=Role.ADMIN))
+    await users.add(build_user(role=Role.ADMIN, is_active=False))
+    await users.add(build_user(role=Role.USER))
+
+    assert await users.count_active_admins() == 2
+
+
+async def test_count_active_admins_is_zero_without_admins(users: SqlUserRepository) -> None:
+    assert await users.count_active_admins() == 0
+
+
+async def test_delete_removes_the_user(users: SqlUserRepository) -> None:
+    user = await users.add(build_user())
+    assert user.id is not None
+
+    await users.delete(user)
+
+    assert await users.get(user.id) is None
+
+
+async def test_deleting_a_user_deletes_their_items(
+    users: SqlUserRepository, session: AsyncSession
+) -> None:
+    owner = await users.add(build_user())
+    keeper = await users.add(build_user())
+    assert owner.id is not None and keeper.id is not None
+    await SqlItemRepository(session).add(build_item(owner.id))
+    await SqlItemRepository(session).add(build_item(keeper.id))
+    await session.commit()
+
+    await users.delete(owner)
+    await session.commit()
+
+    remaining = await session.scalars(select(col(Item.owner_id)))
+    assert list(remaining) == [keeper.id]
+
+
+async def test_deleting_a_user_deletes_their_refresh_tokens(
+    users: SqlUserRepository, session: AsyncSession
+) -> None:
+    owner = await users.add(build_user())
+    assert owner.id is not None
+    await SqlRefreshTokenRepository(session).add(build_refresh_token(owner.id))
+    await session.commit()
+
+    await users.delete(owner)
+    await session.commit()
+
+    assert await count(RefreshToken) == 0
+
+
+# ---------------------------------------------------------------- timestamps
+
+
+async def test_timestamps_read_back_as_aware_utc(
+    users: SqlUserRepository, session: AsyncSession
+) -> None:
+    user = await users.add(build_user())
+    await session.commit()
+
+    stored = await fetch(User, user.id)
+
+    assert stored is not None
+    assert stored.created_at.tzinfo == UTC
+    assert stored.updated_at.tzinfo == UTC
+
+
+async def test_changing_a_row_moves_updated_at_forward(
+    users: SqlUserRepository, session: AsyncSession
+) -> None:
+    long_ago = datetime(2000, 1, 1, tzinfo=UTC)
+    user = await users.add(build_user(updated_at=long_ago))
+    await session.commit()
+
+    user.full_name = "Renamed"
+    await session.commit()
+
+    stored = await fetch(User, user.id)
+    assert stored is not None
+    assert stored.updated_at > long_ago

@@ -1,0 +1,1 @@
+"""Service tests, on the in-memory fakes: no database."""

@@ -1,0 +1,77 @@
+"""Services on the in-memory fakes: the same use cases, no database.
+
+`make_user` is overridden here, so the `user`, `other_user` and `admin` fixtures of the
+root conftest store their users in the fake database.
+"""
+
+import pytest
+
+from app.core.security import PasswordHasher, Role, TokenCodec
+from app.models import User
+from app.services.auth import AuthService
+from app.services.health import HealthService
+from app.services.items import ItemService
+from app.services.users import UserService
+from tests.fixtures.factories import PASSWORD, MakeUser, create_user
+from tests.fixtures.fakes import FakeDatabase, FakeUnitOfWork
+
+
+@pytest.fixture
+def fake_db() -> FakeDatabase:
+    """The committed rows of the fake database, to arrange and inspect."""
+    return FakeDatabase()
+
+
+@pytest.fixture
+def fake_uow(fake_db: FakeDatabase) -> FakeUnitOfWork:
+    """A unit of work on the fake database."""
+    return FakeUnitOfWork(fake_db)
+
+
+@pytest.fixture
+def make_user(fake_db: FakeDatabase, hasher: PasswordHasher) -> MakeUser:
+    """Create users in the fake database through the real UserService."""
+
+    async def make(
+        *,
+        role: Role = Role.USER,
+        is_active: bool = True,
+        email: str | None = None,
+        password: str = PASSWORD,
+    ) -> User:
+        return await create_user(
+            FakeUnitOfWork(fake_db),
+            hasher,
+            role=role,
+            is_active=is_active,
+            email=email,
+            password=password,
+        )
+
+    return make
+
+
+@pytest.fixture
+def auth_service(
+    fake_uow: FakeUnitOfWork, hasher: PasswordHasher, codec: TokenCodec
+) -> AuthService:
+    """AuthService on the fakes."""
+    return AuthService(fake_uow, hasher, codec)
+
+
+@pytest.fixture
+def user_service(fake_uow: FakeUnitOfWork, hasher: PasswordHasher) -> UserService:
+    """UserService on the fakes."""
+    return UserService(fake_uow, hasher)
+
+
+@pytest.fixture
+def item_service(fake_uow: FakeUnitOfWork) -> ItemService:
+    """ItemService on the fakes."""
+    return ItemService(fake_uow)
+
+
+@pytest.fixture
+def health_service(fake_uow: FakeUnitOfWork) -> HealthService:
+    """HealthService on the fakes."""
+    return HealthService(fake_uow)

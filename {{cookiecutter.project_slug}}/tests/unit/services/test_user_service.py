@@ -1,0 +1,348 @@
+"""UserService: one's own account, admin management and the last-admin rule."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from app.core.errors import BusinessRuleError, ConflictError, NotFoundError
+from app.core.security import PasswordHasher, Role
+from app.models import User
+from app.schemas.user import UserUpdate, UserUpdateMe
+from app.services.auth import AuthService
+from app.services.users import UserService
+from tests.fixtures.factories import PASSWORD, MakeUser, user_create
+from tests.fixtures.fakes import FakeDatabase
+
+NEW_PASSWORD = "another-horse-43"
+LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def _stored(fake_db: FakeDatabase, user: User) -> User:
+    assert user.id is not None
+    return fake_db.committed.users[user.id]
+
+
+# ---------------------------------------------------------------- reading
+
+
+async def test_list_users_returns_one_page_oldest_first_and_the_total(
+    user_service: UserService, make_user: MakeUser
+) -> None:
+    created = [await make_user() for _ in range(3)]
+
+    page, total = await user_service.list_users(offset=1, limit=1)
+
+    assert total == 3
+    assert [u.id for u in page] == [created[1].id]
+
+
+async def test_get_user_returns_the_user(user_service: UserService, user: User) -> None:
+    assert user.id is not None
+
+    found = await user_service.get_user(user.id)
+
+    assert found.email == user.email
+
+
+async def test_get_user_that_does_not_exist_raises_not_found(user_service: UserService) -> None:
+    with pytest.raises(NotFoundError):
+        await user_service.get_user(424242)
+
+
+# ---------------------------------------------------------------- create
+
+
+async def test_create_user_keeps_the_role_and_active_flag_given(
+    user_service: UserService, fake_db: FakeDatabase
+) -> None:
+    created = await user_service.create_user(user_create(role=Role.ADMIN, is_active=False))
+
+    stored = _stored(fake_db, created)
+    assert stored.role == Role.ADMIN
+    assert stored.is_active is False
+
+
+async def test_create_user_stores_a_password_hash_that_verifies(
+    user_service: UserService, fake_db: FakeDatabase, hasher: PasswordHasher
+) -> None:
+    created = await user_service.create_user(user_create(password=PASSWORD))
+
+    assert await hasher.verify(PASSWORD, _stored(fake_db, created).hashed_password)
+
+
+async def test_create_user_with_a_taken_email_raises_conflict(
+    user_service: UserService, user: User
+) -> None:
+    with pytest.raises(ConflictError):
+        await user_service.create_user(user_create(email=user.email))
+
+
+# ---------------------------------------------------------------- update_me
+
+
+async def test_update_me_changes_only_the_fields_sent(
+    user_service: UserService, fake_db: FakeDatabase, user: User
+) -> None:
+    await user_service.update_me(user, UserUpdateMe(full_name="Grace Hopper"))
+
+    stored = _stored(fake_db, user)
+    assert stored.full_name == "Grace Hopper"
+    assert stored.email == user.email
+    assert stored.hashed_password == user.hashed_password
+
+
+async def test_update_me_ignores_fields_sent_as_null(
+    user_service: UserService, fake_db: FakeDatabase, user: User
+) -> None:
+    await user_service.update_me(user, UserUpdateMe(full_name=None, email=None))
+
+    stored = _stored(fake_db, user)
+    assert stored.full_name == user.full_name
+    assert stored.email == user.email
+
+
+async def test_update_me_to_a_free_email_changes_it(
+    user_service: UserService, fake_db: FakeDatabase, user: User
+) -> None:
+    await user_service.update_me(user, UserUpdateMe(email="fresh@example.com"))
+
+    assert _stored(fake_db, user).email == "fresh@example.com"
+
+
+async def test_update_me_to_ones_own_email_is_not_a_conflict(
+    user_service: UserService, user: User
+) -> None:
+    updated = await user_service.update_me(user, UserUpdateMe(email=user.email))
+
+    assert updated.email == user.email
+
+
+async def test_update_me_to_another_users_email_raises_conflict(
+    user_service: UserService, fake_db: FakeDatabase, user: User, other_user: User
+) -> None:
+    with pytest.raises(ConflictError):
+        await user_service.update_me(user, UserUpdateMe(email=other_user.email))
+
+    assert _stored(fake_db, user).email == user.email
+
+
+async def test_update_me_with_a_new_password_stores_its_hash(
+    user_service: UserService, fake_db: FakeDatabase, hasher: PasswordHasher, user: User
+) -> None:
+    await user_service.update_me(user, UserUpdateMe(password=NEW_PASSWORD))
+
+    assert await hasher.verify(NEW_PASSWORD, _stored(fake_db, user).hashed_password)
+
+
+async def test_a_new_password_revokes_every_refresh_token_of_the_user(
+    user_service: UserService, auth_service: AuthService, fake_db: FakeDatabase, user: User
+) -> None:
+    await auth_service.login(user.email, PASSWORD)
+    await auth_service.login(user.email, PASSWORD)
+
+    await user_service.update_me(user, UserUpdateMe(password=NEW_PASSWORD))
+
+    tokens = fake_db.committed.refresh_tokens.values()
+    assert len(tokens) == 2
+    assert all(token.revoked_at is not None for token in tokens)
+
+
+async def test_a_new_password_leaves_other_users_refresh_tokens_alone(
+    user_service: UserService,
+    auth_service: AuthService,
+    fake_db: FakeDatabase,
+    user: User,
+    other_user: User,
+) -> None:
+    await auth_service.login(other_user.email, PASSWORD)
+
+    await user_service.update_me(user, UserUpdateMe(password=NEW_PASSWORD))
+
+    (token,) = fake_db.committed.refresh_tokens.values()
+    assert token.revoked_at is None
+
+
+async def test_an_update_without_a_password_keeps_refresh_tokens_alive(
+    user_service: UserService, auth_service: AuthService, fake_db: FakeDatabase, user: User
+) -> None:
+    await auth_service.login(user.email, PASSWORD)
+
+    await user_service.update_me(user, UserUpdateMe(full_name="Renamed"))
+
+    (token,) = fake_db.committed.refresh_tokens.values()
+    assert token.revoked_at is None
+
+
+async def test_update_me_moves_updated_at_forward(
+    user_service: UserService, fake_db: FakeDatabase, user: User
+) -> None:
+    _stored(fake_db, user).updated_at = LONG_AGO
+
+    updated = await user_service.update_me(user, UserUpdateMe(full_name="Later"))
+
+    assert updated.updated_at > LONG_AGO
+
+
+# ---------------------------------------------------------------- update_user
+
+
+async def test_update_user_can_make_a_user_an_admin(
+    user_service: UserService, fake_db: FakeDatabase, user: User
+) -> None:
+    assert user.id is not None
+
+    await user_service.update_user(user.id, UserUpdate(role=Role.ADMIN))
+
+    assert _stored(fake_db, user).role == Role.ADMIN
+
+
+async def test_update_user_can_deactivate_a_user(
+    user_service: UserService, fake_db: FakeDatabase, user: User
+) -> None:
+    assert user.id is not None
+
+    await user_service.update_user(user.id, UserUpdate(is_active=False))
+
+    assert _stored(fake_db, user).is_active is False
+
+
+async def test_update_user_that_does_not_exist_raises_not_found(
+    user_service: UserService,
+) -> None:
+    with pytest.raises(NotFoundError):
+        await user_service.update_user(424242, UserUpdate(full_name="Nobody"))
+
+
+async def test_the_last_active_admin_cannot_be_demoted(
+    user_service: UserService, fake_db: FakeDatabase, admin: User
+) -> None:
+    assert admin.id is not None
+
+    with pytest.raises(BusinessRuleError):
+        await user_service.update_user(admin.id, UserUpdate(role=Role.USER))
+
+    assert _stored(fake_db, admin).role == Role.ADMIN
+
+
+async def test_the_last_active_admin_cannot_be_deactivated(
+    user_service: UserService, fake_db: FakeDatabase, admin: User
+) -> None:
+    assert admin.id is not None
+
+    with pytest.raises(BusinessRuleError):
+        await user_service.update_user(admin.id, UserUpdate(is_active=False))
+
+    assert _stored(fake_db, admin).is_active is True
+
+
+async def test_the_last_active_admin_may_still_change_other_fields(
+    user_service: UserService, fake_db: FakeDatabase, admin: User
+) -> None:
+    assert admin.id is not None
+
+    await user_service.update_user(
+        admin.id, UserUpdate(full_name="Still Admin", role=Role.ADMIN, is_active=True)
+    )
+
+    assert _stored(fake_db, admin).full_name == "Still Admin"
+
+
+async def test_an_admin_can_be_demoted_while_another_active_admin_remains(
+    user_service: UserService, fake_db: FakeDatabase, admin: User, make_user: MakeUser
+) -> None:
+    await make_user(role=Role.ADMIN)
+    assert admin.id is not None
+
+    await user_service.update_user(admin.id, UserUpdate(role=Role.USER))
+
+    assert _stored(fake_db, admin).role == Role.USER
+
+
+async def test_an_inactive_admin_does_not_count_as_the_remaining_admin(
+    user_service: UserService, admin: User, make_user: MakeUser
+) -> None:
+    await make_user(role=Role.ADMIN, is_active=False)
+    assert admin.id is not None
+
+    with pytest.raises(BusinessRuleError):
+        await user_service.update_user(admin.id, UserUpdate(role=Role.USER))
+
+
+# ---------------------------------------------------------------- delete
+
+
+async def test_delete_user_removes_the_user(
+    user_service: UserService, fake_db: FakeDatabase, user: User
+) -> None:
+    assert user.id is not None
+
+    await user_service.delete_user(user.id)
+
+    assert user.id not in fake_db.committed.users
+
+
+async def test_delete_user_that_does_not_exist_raises_not_found(
+    user_service: UserService,
+) -> None:
+    with pytest.raises(NotFoundError):
+        await user_service.delete_user(424242)
+
+
+async def test_the_last_active_admin_cannot_be_deleted(
+    user_service: UserService, fake_db: FakeDatabase, admin: User
+) -> None:
+    assert admin.id is not None
+
+    with pytest.raises(BusinessRuleError):
+        await user_service.delete_user(admin.id)
+
+    assert admin.id in fake_db.committed.users
+
+
+async def test_an_inactive_admin_can_be_deleted_while_an_active_one_remains(
+    user_service: UserService, fake_db: FakeDatabase, admin: User, make_user: MakeUser
+) -> None:
+    inactive_admin = await make_user(role=Role.ADMIN, is_active=False)
+    assert inactive_admin.id is not None
+
+    await user_service.delete_user(inactive_admin.id)
+
+    assert inactive_admin.id not in fake_db.committed.users
+
+
+# ---------------------------------------------------------------- ensure_admin
+
+
+async def test_ensure_admin_creates_an_active_admin_when_the_email_is_free(
+    user_service: UserService, fake_db: FakeDatabase
+) -> None:
+    admin, created = await user_service.ensure_admin("boss@example.com", PASSWORD)
+
+    assert created is True
+    stored = _stored(fake_db, admin)
+    assert (stored.email, stored.role, stored.is_active) == ("boss@example.com", Role.ADMIN, True)
+
+
+async def test_ensure_admin_normalises_the_email(user_service: UserService) -> None:
+    admin, _ = await user_service.ensure_admin("  Boss@Example.COM ", PASSWORD)
+
+    assert admin.email == "boss@example.com"
+
+
+async def test_ensure_admin_is_idempotent(user_service: UserService, fake_db: FakeDatabase) -> None:
+    first, _ = await user_service.ensure_admin("boss@example.com", PASSWORD)
+
+    again, created = await user_service.ensure_admin("boss@example.com", "other-pass-99")
+
+    assert created is False
+    assert again.id == first.id
+    assert len(fake_db.committed.users) == 1
+
+
+async def test_ensure_admin_leaves_an_existing_user_unchanged(
+    user_service: UserService, fake_db: FakeDatabase, user: User
+) -> None:
+    kept, created = await user_service.ensure_admin(user.email, "other-pass-99")
+
+    assert created is False
+    assert _stored(fake_db, kept).role == Role.USER
