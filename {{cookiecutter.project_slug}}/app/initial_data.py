@@ -8,17 +8,19 @@ import sys
 
 from pydantic import ValidationError
 
-from app.api.deps import get_uow
 from app.core.config import get_settings
 from app.core.security import PasswordHasher
-from app.repositories.sql.database import get_engine
+from app.repositories.sql.database import get_engine, get_session_factory
+from app.repositories.sql.unit_of_work import SqlUnitOfWork
 from app.services.users import UserService
 
 
 async def create_first_admin() -> str:
     """Create the first admin unless that email exists; return what happened."""
     settings = get_settings()
-    service = UserService(get_uow(), PasswordHasher.from_settings(settings))
+    service = UserService(
+        SqlUnitOfWork(get_session_factory()), PasswordHasher.from_settings(settings)
+    )
     try:
         user, created = await service.ensure_admin(
             settings.FIRST_ADMIN_EMAIL, settings.FIRST_ADMIN_PASSWORD.get_secret_value()

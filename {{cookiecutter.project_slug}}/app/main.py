@@ -9,7 +9,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from app.api import health
 from app.api.v1.router import api_router
-from app.core.config import Settings, get_settings
+from app.core.config import API_V1_PREFIX, Settings, get_settings
 from app.core.errors import register_error_handlers
 from app.repositories.sql.database import get_engine
 
@@ -23,7 +23,8 @@ async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app: routes, error handlers and middleware, configured by `settings`."""
     settings = settings or get_settings()
-    logging.basicConfig(level=settings.LOG_LEVEL)
+    logging.basicConfig()
+    logging.getLogger("app").setLevel(settings.LOG_LEVEL)
     app = FastAPI(
         title=settings.PROJECT_NAME,
         description={{ cookiecutter.project_description | python_string }},
@@ -41,7 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     register_error_handlers(app)
     app.include_router(health.router)
-    app.include_router(api_router, prefix=settings.API_V1_PREFIX)
+    app.include_router(api_router, prefix=API_V1_PREFIX)
     return app
 
 

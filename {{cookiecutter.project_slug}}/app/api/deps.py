@@ -1,5 +1,8 @@
 """Dependency injection: settings -> unit of work -> services -> routes.
 
+The providers are `async def` although they do not await: FastAPI runs plain `def`
+dependencies in a thread pool, a hop per dependency per request.
+
 Routes declare what they need with the `Annotated` aliases below; tests override
 `get_settings` or `get_uow` through `app.dependency_overrides`.
 """
@@ -10,7 +13,7 @@ from typing import Annotated
 from fastapi import Depends
 from fastapi.security import OAuth2PasswordBearer
 
-from app.core.config import Settings, get_settings
+from app.core.config import API_V1_PREFIX, Settings, get_settings
 from app.core.errors import AuthenticationError, PermissionDeniedError
 from app.core.security import PasswordHasher, Permission, TokenCodec, has_permission
 from app.models import User
@@ -24,10 +27,10 @@ from app.services.users import UserService
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
-_oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/login", auto_error=False)
+_oauth2_scheme = OAuth2PasswordBearer(tokenUrl=f"{API_V1_PREFIX}/auth/login", auto_error=False)
 
 
-def get_uow() -> UnitOfWork:
+async def get_uow() -> UnitOfWork:
     """A unit of work on the app's database."""
     return SqlUnitOfWork(get_session_factory())
 
@@ -35,12 +38,12 @@ def get_uow() -> UnitOfWork:
 UowDep = Annotated[UnitOfWork, Depends(get_uow)]
 
 
-def get_password_hasher(settings: SettingsDep) -> PasswordHasher:
+async def get_password_hasher(settings: SettingsDep) -> PasswordHasher:
     """The process-wide password hasher."""
     return PasswordHasher.from_settings(settings)
 
 
-def get_token_codec(settings: SettingsDep) -> TokenCodec:
+async def get_token_codec(settings: SettingsDep) -> TokenCodec:
     """The JWT codec for the current settings."""
     return TokenCodec(settings)
 
@@ -49,22 +52,22 @@ HasherDep = Annotated[PasswordHasher, Depends(get_password_hasher)]
 CodecDep = Annotated[TokenCodec, Depends(get_token_codec)]
 
 
-def get_auth_service(uow: UowDep, hasher: HasherDep, codec: CodecDep) -> AuthService:
+async def get_auth_service(uow: UowDep, hasher: HasherDep, codec: CodecDep) -> AuthService:
     """The authentication use cases."""
     return AuthService(uow, hasher, codec)
 
 
-def get_user_service(uow: UowDep, hasher: HasherDep) -> UserService:
+async def get_user_service(uow: UowDep, hasher: HasherDep) -> UserService:
     """The user-management use cases."""
     return UserService(uow, hasher)
 
 
-def get_item_service(uow: UowDep) -> ItemService:
+async def get_item_service(uow: UowDep) -> ItemService:
     """The item use cases."""
     return ItemService(uow)
 
 
-def get_health_service(uow: UowDep) -> HealthService:
+async def get_health_service(uow: UowDep) -> HealthService:
     """The health checks."""
     return HealthService(uow)
 
@@ -99,3 +102,4 @@ def require_permission(permission: Permission) -> Callable[[User], Awaitable[Use
 
 
 Admin = Annotated[User, Depends(require_permission(Permission.USERS_MANAGE))]
+ItemOwner = Annotated[User, Depends(require_permission(Permission.ITEMS_OWN))]

@@ -9,6 +9,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Environment = Literal["local", "test", "production"]
 
+# Where the version-1 routes are mounted; a new version gets a prefix of its own.
+API_V1_PREFIX = "/api/v1"
+
 # Placeholders shipped in `.env.example`; production must never run with them.
 EXAMPLE_SECRETS = frozenset({"change-me", "changethis", "secret", ""})
 MIN_SECRET_KEY_BYTES = 32
@@ -25,7 +28,6 @@ class Settings(BaseSettings):
 
     ENVIRONMENT: Environment = "local"
     PROJECT_NAME: str = {{ cookiecutter.project_name | python_string }}
-    API_V1_PREFIX: str = "/api/v1"
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     DEBUG: bool = False
 

@@ -2,9 +2,9 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, Path, Response, status
 
-from app.api.deps import CurrentUser, ItemServiceDep
+from app.api.deps import ItemOwner, ItemServiceDep
 from app.api.v1.pagination import PageParams
 from app.core.errors import error_responses
 from app.schemas.common import Page
@@ -13,11 +13,11 @@ from app.schemas.item import ItemCreate, ItemRead, ItemUpdate
 router = APIRouter(prefix="/items", tags=["items"])
 
 ItemId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The item's id.")]
-_ERRORS = (401, 422)
+_ERRORS = (401, 403, 422)
 
 
 @router.get("", summary="List items", responses=error_responses(*_ERRORS))
-async def list_items(user: CurrentUser, page: PageParams, items: ItemServiceDep) -> Page[ItemRead]:
+async def list_items(user: ItemOwner, page: PageParams, items: ItemServiceDep) -> Page[ItemRead]:
     """Return one page of your items (every item, for admins)."""
     found, total = await items.list_items(user, offset=page.offset, limit=page.limit)
     return Page(
@@ -34,20 +34,20 @@ async def list_items(user: CurrentUser, page: PageParams, items: ItemServiceDep)
     summary="Create an item",
     responses=error_responses(*_ERRORS),
 )
-async def create_item(data: ItemCreate, user: CurrentUser, items: ItemServiceDep) -> ItemRead:
+async def create_item(data: ItemCreate, user: ItemOwner, items: ItemServiceDep) -> ItemRead:
     """Create an item that you own."""
     return ItemRead.model_validate(await items.create_item(user, data))
 
 
 @router.get("/{item_id}", summary="Read an item", responses=error_responses(*_ERRORS, 404))
-async def read_item(item_id: ItemId, user: CurrentUser, items: ItemServiceDep) -> ItemRead:
+async def read_item(item_id: ItemId, user: ItemOwner, items: ItemServiceDep) -> ItemRead:
     """Return one of your items (any item, for admins); others' items are 404."""
     return ItemRead.model_validate(await items.get_item(user, item_id))
 
 
 @router.patch("/{item_id}", summary="Update an item", responses=error_responses(*_ERRORS, 404))
 async def update_item(
-    item_id: ItemId, data: ItemUpdate, user: CurrentUser, items: ItemServiceDep
+    item_id: ItemId, data: ItemUpdate, user: ItemOwner, items: ItemServiceDep
 ) -> ItemRead:
     """Change the fields sent of one of your items (any item, for admins)."""
     return ItemRead.model_validate(await items.update_item(user, item_id, data))
@@ -56,9 +56,10 @@ async def update_item(
 @router.delete(
     "/{item_id}",
     status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
     summary="Delete an item",
     responses=error_responses(*_ERRORS, 404),
 )
-async def delete_item(item_id: ItemId, user: CurrentUser, items: ItemServiceDep) -> None:
+async def delete_item(item_id: ItemId, user: ItemOwner, items: ItemServiceDep) -> None:
     """Delete one of your items (any item, for admins)."""
     await items.delete_item(user, item_id)

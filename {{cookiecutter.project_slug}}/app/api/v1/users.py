@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, Path, Response, status
 
 from app.api.deps import Admin, CurrentUser, UserServiceDep
 from app.api.v1.pagination import PageParams
@@ -77,6 +77,7 @@ async def update_user(
 @router.delete(
     "/{user_id}",
     status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
     summary="Delete a user",
     responses=error_responses(*_ADMIN_ERRORS, 404),
 )
