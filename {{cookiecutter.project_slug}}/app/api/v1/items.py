@@ -20,12 +20,7 @@ _ERRORS = (401, 403, 422)
 async def list_items(user: ItemOwner, page: PageParams, items: ItemServiceDep) -> Page[ItemRead]:
     """Return one page of your items (every item, for admins)."""
     found, total = await items.list_items(user, offset=page.offset, limit=page.limit)
-    return Page(
-        items=[ItemRead.model_validate(i) for i in found],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return page.page(ItemRead, found, total)
 
 
 @router.post(

@@ -1,11 +1,15 @@
 """The `limit` and `offset` query parameters every list endpoint takes."""
 
-from typing import Annotated
+from collections.abc import Sequence
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel
 
 from app.core.config import get_settings
+from app.schemas.common import Page
+
+Schema = TypeVar("Schema", bound=BaseModel)
 
 MAX_OFFSET = 2**31 - 1
 
@@ -16,8 +20,17 @@ class PageQuery(BaseModel):
     limit: int
     offset: int
 
+    def page(self, schema: type[Schema], found: Sequence[object], total: int) -> Page[Schema]:
+        """Wrap the rows a service found into a page of `schema` bodies."""
+        return Page[schema](  # type: ignore[valid-type]
+            items=[schema.model_validate(row) for row in found],
+            total=total,
+            limit=self.limit,
+            offset=self.offset,
+        )
 
-def page_query(
+
+async def page_query(
     limit: Annotated[
         int, Query(ge=1, le=get_settings().PAGINATION_MAX_LIMIT, description="Page size.")
     ] = 20,

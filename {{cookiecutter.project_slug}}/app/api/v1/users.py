@@ -37,12 +37,7 @@ async def update_me(data: UserUpdateMe, user: CurrentUser, users: UserServiceDep
 async def list_users(_: Admin, page: PageParams, users: UserServiceDep) -> Page[UserRead]:
     """Return one page of every user (admins only)."""
     found, total = await users.list_users(offset=page.offset, limit=page.limit)
-    return Page(
-        items=[UserRead.model_validate(u) for u in found],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
-    )
+    return page.page(UserRead, found, total)
 
 
 @router.post(
