@@ -1,18 +1,20 @@
-"""Finish the generated project: write ``.env`` with fresh secrets.
+"""Finish the generated project: prune what the answers left out, write ``.env``.
 
 Cookiecutter renders this file with Jinja and runs it inside the generated project.
 The answers arrive through Jinja's ``tojson`` filter inside a raw string, so they are
 JSON data, never Python code. Unrendered, the module still imports, so the tests call
 its functions directly.
 
+``OPTIONAL_PATHS`` is the one place that knows which files belong to which answer.
 ``.env`` is written only when it does not exist yet, so re-generating over an
-existing project never rewrites its secrets.
+existing project never rewrites its secrets. Both steps are safe to run again.
 """
 
 import json
 import os
 import re
 import secrets
+import shutil
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -24,25 +26,34 @@ ANSWERS_JSON = r"""{
     "author_name": {{ cookiecutter.author_name | tojson }},
     "author_email": {{ cookiecutter.author_email | tojson }},
     "python_version": {{ cookiecutter.python_version | tojson }},
-    "database": {{ cookiecutter.database | tojson }}
+    "database": {{ cookiecutter.database | tojson }},
+    "auth": {{ cookiecutter.auth | tojson }},
+    "include_example_resource": {{ cookiecutter.include_example_resource | tojson }},
+    "docker": {{ cookiecutter.docker | tojson }},
+    "ci": {{ cookiecutter.ci | tojson }}
 }"""
 
 ENV_EXAMPLE = ".env.example"
 ENV_FILE = ".env"
-# Keys that .env.example must define; the generated ones get fresh values in .env.
-REQUIRED_KEYS = ("SECRET_KEY", "FIRST_ADMIN_EMAIL", "FIRST_ADMIN_PASSWORD")
+
+# Path (file or folder, relative to the project) -> (question, answers that keep it).
+# Every other answer removes the path; folders left empty are removed too.
+OPTIONAL_PATHS: dict[str, tuple[str, frozenset[str]]] = {}
 
 
 class EnvTemplateError(Exception):
     """Raised when .env.example lacks a key that .env needs."""
 
 
-def generate_secrets() -> dict[str, str]:
-    """Return fresh values for the secret keys of ``.env``.
+def generate_secrets(answers: Mapping[str, str]) -> dict[str, str]:
+    """Return fresh values for the secret keys of ``.env`` that the answers call for.
 
     The JWT key carries 384 random bits; the admin password 144 bits in 24
     URL-safe characters (no quotes, spaces or ``#``, so no quoting is needed).
+    Without authentication there are no secrets.
     """
+    if answers.get("auth", "jwt") == "none":
+        return {}
     return {
         "SECRET_KEY": secrets.token_urlsafe(48),
         "FIRST_ADMIN_PASSWORD": generate_password(),
@@ -77,9 +88,9 @@ def render_env(example: str, values: Mapping[str, str]) -> str:
 
     Only lines that start with ``KEY=`` change; comments, other lines and line
     endings stay as they are. Raises ``EnvTemplateError`` naming the missing keys
-    if ``example`` does not define every required key and every key of ``values``.
+    if ``example`` does not define every key of ``values``.
     """
-    missing = [key for key in (*REQUIRED_KEYS, *values) if key not in defined_keys(example)]
+    missing = [key for key in values if key not in defined_keys(example)]
     if missing:
         raise EnvTemplateError(f"{ENV_EXAMPLE} has no line for {', '.join(missing)}")
     for key, value in values.items():
@@ -87,7 +98,7 @@ def render_env(example: str, values: Mapping[str, str]) -> str:
     return example
 
 
-def write_env(project_dir: Path) -> bool:
+def write_env(project_dir: Path, answers: Mapping[str, str]) -> bool:
     """Write ``.env`` from ``.env.example`` with fresh secrets, readable by the owner only.
 
     Returns False, changing nothing, if ``.env`` already exists.
@@ -96,27 +107,52 @@ def write_env(project_dir: Path) -> bool:
     if env_path.exists():
         return False
     example = (project_dir / ENV_EXAMPLE).read_bytes().decode("utf-8")
-    content = render_env(example, generate_secrets()).encode("utf-8")
+    content = render_env(example, generate_secrets(answers)).encode("utf-8")
     fd = os.open(env_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as env_file:
         env_file.write(content)
     return True
 
 
+def prune(project_dir: Path, answers: Mapping[str, str]) -> list[str]:
+    """Remove the paths that the answers leave out, then the folders left empty.
+
+    Returns the removed paths. Paths already gone are skipped, so running it twice
+    changes nothing.
+    """
+    removed = []
+    for relative, (question, keep_for) in OPTIONAL_PATHS.items():
+        path = project_dir / relative
+        if answers[question] in keep_for or not (path.exists() or path.is_symlink()):
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+        removed.append(relative)
+    for folder in sorted(project_dir.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+        if folder.is_dir() and not folder.is_symlink() and not any(folder.iterdir()):
+            folder.rmdir()
+    return removed
+
+
 def main() -> int:
-    """Write ``.env`` in the generated project; print one line saying what happened."""
+    """Prune and write ``.env`` in the generated project; print what happened."""
     answers = json.loads(ANSWERS_JSON)
     env_path = Path.cwd() / ENV_FILE
     try:
-        written = write_env(Path.cwd())
+        prune(Path.cwd(), answers)
+        written = write_env(Path.cwd(), answers)
     except (OSError, UnicodeError, EnvTemplateError) as error:
         print(f"ERROR: could not write {env_path}: {error}", file=sys.stderr)
         return 1
-    if written:
+    if written and answers["auth"] == "jwt":
         print(
             f"Wrote {env_path} with a fresh SECRET_KEY and FIRST_ADMIN_PASSWORD "
             f"for the first admin {answers['author_email']}."
         )
+    elif written:
+        print(f"Wrote {env_path}.")
     else:
         print(f"Kept the existing {env_path}; its secrets are unchanged.")
     return 0

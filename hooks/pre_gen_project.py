@@ -24,13 +24,21 @@ ANSWERS_JSON = r"""{
     "author_name": {{ cookiecutter.author_name | tojson }},
     "author_email": {{ cookiecutter.author_email | tojson }},
     "python_version": {{ cookiecutter.python_version | tojson }},
-    "database": {{ cookiecutter.database | tojson }}
+    "database": {{ cookiecutter.database | tojson }},
+    "auth": {{ cookiecutter.auth | tojson }},
+    "include_example_resource": {{ cookiecutter.include_example_resource | tojson }},
+    "docker": {{ cookiecutter.docker | tojson }},
+    "ci": {{ cookiecutter.ci | tojson }}
 }"""
 
 # The allowed values of every choice question; keep in step with cookiecutter.json.
 CHOICES: dict[str, tuple[str, ...]] = {
     "python_version": ("3.11", "3.12", "3.13"),
-    "database": ("sqlite",),
+    "database": ("sqlite", "postgresql"),
+    "auth": ("jwt", "none"),
+    "include_example_resource": ("yes", "no"),
+    "docker": ("yes", "no"),
+    "ci": ("github", "gitlab", "none"),
 }
 
 # Package names inside the generated project, which the slug must not shadow.
@@ -123,6 +131,10 @@ RULES: dict[str, tuple[tuple[Check, str], ...]] = {
     ),
     "python_version": (one_of("python_version"),),
     "database": (one_of("database"),),
+    "auth": (one_of("auth"),),
+    "include_example_resource": (one_of("include_example_resource"),),
+    "docker": (one_of("docker"),),
+    "ci": (one_of("ci"),),
 }
 
 

@@ -50,6 +50,10 @@ VALID_ANSWERS: dict[str, str] = {
     "author_email": "jane@example.com",
     "python_version": "3.12",
     "database": "sqlite",
+    "auth": "jwt",
+    "include_example_resource": "yes",
+    "docker": "yes",
+    "ci": "github",
 }
 
 # One row per rule of the pre-generation hook: a value that breaks that rule alone.
@@ -273,11 +277,11 @@ def token_bits(token: str) -> int:
 
 
 def test_generated_secret_key_has_at_least_256_bits() -> None:
-    assert token_bits(post_gen.generate_secrets()["SECRET_KEY"]) >= 256
+    assert token_bits(post_gen.generate_secrets(VALID_ANSWERS)["SECRET_KEY"]) >= 256
 
 
 def test_generated_admin_password_meets_password_policy() -> None:
-    password = post_gen.generate_secrets()["FIRST_ADMIN_PASSWORD"]
+    password = post_gen.generate_secrets(VALID_ANSWERS)["FIRST_ADMIN_PASSWORD"]
 
     assert 8 <= len(password) <= 128
     assert token_bits(password) >= 128
@@ -291,14 +295,16 @@ def test_generated_admin_password_is_never_letters_only(monkeypatch: pytest.Monk
 
 
 def test_generated_secrets_differ_between_calls() -> None:
-    first, second = post_gen.generate_secrets(), post_gen.generate_secrets()
+    first, second = post_gen.generate_secrets(VALID_ANSWERS), post_gen.generate_secrets(
+        VALID_ANSWERS
+    )
 
     assert first["SECRET_KEY"] != second["SECRET_KEY"]
     assert first["FIRST_ADMIN_PASSWORD"] != second["FIRST_ADMIN_PASSWORD"]
 
 
 def test_generated_secrets_need_no_quoting_in_dotenv() -> None:
-    for value in post_gen.generate_secrets().values():
+    for value in post_gen.generate_secrets(VALID_ANSWERS).values():
         assert re.fullmatch(r"[A-Za-z0-9_-]+", value)
 
 
@@ -324,7 +330,7 @@ def test_render_env_keeps_crlf_line_endings() -> None:
     assert rendered.count("\r\n") == crlf_example.count("\r\n")
 
 
-@pytest.mark.parametrize("key", ["SECRET_KEY", "FIRST_ADMIN_EMAIL", "FIRST_ADMIN_PASSWORD"])
+@pytest.mark.parametrize("key", ["SECRET_KEY", "FIRST_ADMIN_PASSWORD"])
 def test_render_env_fails_when_a_required_key_is_missing(key: str) -> None:
     example = re.sub(rf"^{key}=.*\n", "", EXAMPLE, flags=re.MULTILINE)
 
@@ -343,7 +349,7 @@ def test_write_env_fills_secrets_into_the_template_env_example(tmp_path: Path) -
     example = TEMPLATE_DIR / "{{cookiecutter.project_slug}}" / ".env.example"
     (tmp_path / ".env.example").write_bytes(example.read_bytes())
 
-    assert post_gen.write_env(tmp_path) is True
+    assert post_gen.write_env(tmp_path, VALID_ANSWERS) is True
 
     written, original = env_values(tmp_path / ".env"), env_values(tmp_path / ".env.example")
     assert token_bits(written.pop("SECRET_KEY")) >= 256
@@ -356,7 +362,7 @@ def test_write_env_fills_secrets_into_the_template_env_example(tmp_path: Path) -
 def test_write_env_makes_env_readable_by_its_owner_only(tmp_path: Path) -> None:
     (tmp_path / ".env.example").write_text(EXAMPLE, encoding="utf-8")
 
-    post_gen.write_env(tmp_path)
+    post_gen.write_env(tmp_path, VALID_ANSWERS)
 
     assert stat.S_IMODE((tmp_path / ".env").stat().st_mode) == 0o600
 
@@ -365,7 +371,7 @@ def test_write_env_twice_gives_different_secrets(tmp_path: Path) -> None:
     for name in ("one", "two"):
         (tmp_path / name).mkdir()
         (tmp_path / name / ".env.example").write_text(EXAMPLE, encoding="utf-8")
-        post_gen.write_env(tmp_path / name)
+        post_gen.write_env(tmp_path / name, VALID_ANSWERS)
 
     one, two = env_values(tmp_path / "one" / ".env"), env_values(tmp_path / "two" / ".env")
     assert one["SECRET_KEY"] != two["SECRET_KEY"]
@@ -376,7 +382,7 @@ def test_write_env_leaves_an_existing_env_untouched(tmp_path: Path) -> None:
     (tmp_path / ".env.example").write_text(EXAMPLE, encoding="utf-8")
     (tmp_path / ".env").write_text("SECRET_KEY=my-own-secret\n", encoding="utf-8")
 
-    assert post_gen.write_env(tmp_path) is False
+    assert post_gen.write_env(tmp_path, VALID_ANSWERS) is False
     assert (tmp_path / ".env").read_text(encoding="utf-8") == "SECRET_KEY=my-own-secret\n"
 
 
@@ -384,8 +390,43 @@ def test_write_env_writes_nothing_when_a_key_is_missing(tmp_path: Path) -> None:
     (tmp_path / ".env.example").write_text("SECRET_KEY=change-me\n", encoding="utf-8")
 
     with pytest.raises(post_gen.EnvTemplateError):
-        post_gen.write_env(tmp_path)
+        post_gen.write_env(tmp_path, VALID_ANSWERS)
     assert not (tmp_path / ".env").exists()
+
+
+def test_no_secrets_are_generated_without_authentication() -> None:
+    assert post_gen.generate_secrets({**VALID_ANSWERS, "auth": "none"}) == {}
+
+
+def test_prune_removes_paths_of_other_answers_and_the_folders_left_empty(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "ci/deep").mkdir(parents=True)
+    (tmp_path / "ci/deep/workflow.yml").write_text("on: push\n", encoding="utf-8")
+    (tmp_path / "Dockerfile").write_text("FROM scratch\n", encoding="utf-8")
+    monkeypatch.setattr(
+        post_gen,
+        "OPTIONAL_PATHS",
+        {
+            "ci/deep/workflow.yml": ("ci", frozenset({"gitlab"})),
+            "Dockerfile": ("docker", frozenset({"yes"})),
+        },
+    )
+
+    removed = post_gen.prune(tmp_path, VALID_ANSWERS)
+
+    assert removed == ["ci/deep/workflow.yml"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["Dockerfile"]
+
+
+def test_prune_twice_changes_nothing_the_second_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM scratch\n", encoding="utf-8")
+    monkeypatch.setattr(post_gen, "OPTIONAL_PATHS", {"Dockerfile": ("docker", frozenset({"no"}))})
+    post_gen.prune(tmp_path, VALID_ANSWERS)
+
+    assert post_gen.prune(tmp_path, VALID_ANSWERS) == []
 
 
 def test_post_gen_main_fails_loudly_when_a_key_is_missing(
@@ -396,7 +437,7 @@ def test_post_gen_main_fails_loudly_when_a_key_is_missing(
     monkeypatch.chdir(tmp_path)
 
     assert post_gen.main() == 1
-    assert "FIRST_ADMIN_EMAIL, FIRST_ADMIN_PASSWORD" in capsys.readouterr().err
+    assert "has no line for FIRST_ADMIN_PASSWORD" in capsys.readouterr().err
 
 
 # --- Real bakes --------------------------------------------------------------------------------
@@ -460,7 +501,7 @@ def test_cli_rejects_unknown_database_naming_allowed_values(tmp_path: Path) -> N
 
     assert result.returncode != 0
     assert "mysql provided for choice variable database" in result.stderr
-    assert "['sqlite']" in result.stderr
+    assert str(TEMPLATE_CONTEXT["database"]) in result.stderr
     assert list(tmp_path.iterdir()) == []
 
 
