@@ -14,10 +14,10 @@ help:
 	@echo "make lint   ruff and black on the template's own code"
 	@echo "make clean  remove the virtual environment and build/"
 
-$(BIN)/.installed: requirements-test.txt tests/baked_requirements.py $(wildcard {{cookiecutter.project_slug}}/pyproject.toml)
+$(BIN)/.installed: requirements-test.txt tests/baked_requirements.py tests/baking.py cookiecutter.json $(wildcard {{cookiecutter.project_slug}}/pyproject.toml)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -r requirements-test.txt
-	$(BIN)/python tests/baked_requirements.py $(VENV)/baked-requirements.txt
+	$(BIN)/python -m tests.baked_requirements $(VENV)/baked-requirements.txt
 	$(BIN)/python -m pip install --quiet -r $(VENV)/baked-requirements.txt
 	touch $@
 

@@ -38,7 +38,16 @@ ENV_FILE = ".env"
 
 # Path (file or folder, relative to the project) -> (question, answers that keep it).
 # Every other answer removes the path; folders left empty are removed too.
-OPTIONAL_PATHS: dict[str, tuple[str, frozenset[str]]] = {}
+OPTIONAL_PATHS: dict[str, tuple[str, frozenset[str]]] = {
+    "tests/fixtures/sqlite_database.py": ("database", frozenset({"sqlite"})),
+    "tests/unit/repositories/test_sqlite_connections.py": ("database", frozenset({"sqlite"})),
+    "tests/fixtures/postgresql_database.py": ("database", frozenset({"postgresql"})),
+    "Dockerfile": ("docker", frozenset({"yes"})),
+    ".dockerignore": ("docker", frozenset({"yes"})),
+    "compose.yaml": ("docker", frozenset({"yes"})),
+    ".github": ("ci", frozenset({"github"})),
+    ".gitlab-ci.yml": ("ci", frozenset({"gitlab"})),
+}
 
 
 class EnvTemplateError(Exception):

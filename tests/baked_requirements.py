@@ -1,8 +1,10 @@
-"""Write the requirements of a baked project (runtime and dev), read from its pyproject.
+"""Write the requirements of the baked projects (runtime and dev), read from their
+pyproject.toml, for every variant of the matrix.
 
 The template's tests run every baked project's checks in one shared environment; this
-script fills that environment from the generated pyproject.toml, so the list of
-dependencies lives in one place: the template.
+script fills that environment from the generated pyproject.toml files, so the lists of
+dependencies live in one place: the template. Run it as
+`python -m tests.baked_requirements OUTPUT_FILE` from the repository root.
 """
 
 import sys
@@ -12,16 +14,25 @@ from pathlib import Path
 
 from cookiecutter.main import cookiecutter
 
-TEMPLATE_DIR = Path(__file__).resolve().parents[1]
+from tests.baking import TEMPLATE_DIR, matrix
 
 
 def baked_requirements() -> list[str]:
-    """Bake the default project into a scratch folder and return its requirements."""
+    """Bake every variant into a scratch folder; return their requirements, each once."""
+    requirements: dict[str, None] = {}
     with tempfile.TemporaryDirectory() as scratch:
-        project = Path(cookiecutter(str(TEMPLATE_DIR), no_input=True, output_dir=scratch))
-        meta = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
-    project_table = meta["project"]
-    return [*project_table["dependencies"], *project_table["optional-dependencies"]["dev"]]
+        for index, variant in enumerate(matrix()):
+            project = cookiecutter(
+                str(TEMPLATE_DIR),
+                no_input=True,
+                extra_context=variant,
+                output_dir=str(Path(scratch) / str(index)),
+            )
+            meta = tomllib.loads((Path(project) / "pyproject.toml").read_text(encoding="utf-8"))
+            table = meta["project"]
+            requirements.update(dict.fromkeys(table["dependencies"]))
+            requirements.update(dict.fromkeys(table["optional-dependencies"]["dev"]))
+    return list(requirements)
 
 
 if __name__ == "__main__":

@@ -1,25 +1,22 @@
-"""Bake the default project once and check it as its users will: layout, secrets, and
-its own linters, type checker, import contracts, migrations and tests.
+"""Checks that only the default project needs: its layout, secrets and docs, the
+first-admin command, that the import contracts bite, awkward answers, and that its
+pyproject.toml alone installs a working project.
 
-Every check runs the baked project's tools from the shared environment that
-`make test` fills from the generated pyproject.toml (tests/baked_requirements.py).
+The checks every variant needs (linters, types, migrations, its own tests) are in
+test_variants.py. Tools run from the shared environment that `make test` fills from
+the generated pyproject.toml (tests/baked_requirements.py).
 """
 
-import json
-import os
 import re
 import shutil
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-TEMPLATE_DIR = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
-TEMPLATE_MARKERS = re.compile(r"\{\{|\{%|cookiecutter")
+from tests.baking import TEMPLATE_DIR, run
 
 EXPECTED_PATHS = [
     "pyproject.toml",
@@ -51,25 +48,6 @@ EXPECTED_PATHS = [
     "tests/integration/api",
     "tests/fixtures",
 ]
-FULLY_COVERED = re.compile(r"^app/(services/.+|core/security)\.py$")
-
-
-def run(project: Path, *command: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    """Run one of the shared environment's tools in `project`, failing with its output."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COV_"))}
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
-    executable = BIN / command[0]
-    result = subprocess.run(
-        [str(executable if executable.exists() else command[0]), *command[1:]],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    if check and result.returncode != 0:
-        pytest.fail(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
-    return result
 
 
 @pytest.fixture(scope="session")
@@ -100,25 +78,6 @@ def test_every_app_package_has_a_readme(project: Path) -> None:
     assert [p for p in packages if not (p / "README.md").is_file()] == []
 
 
-def test_no_template_syntax_is_left_in_any_baked_file(project: Path) -> None:
-    leftovers = [
-        str(path.relative_to(project))
-        for path in project.rglob("*")
-        if path.is_file() and TEMPLATE_MARKERS.search(path.read_text(encoding="utf-8"))
-    ]
-    assert leftovers == []
-
-
-def test_no_empty_file_or_folder_is_left(project: Path) -> None:
-    empty = [
-        str(path.relative_to(project))
-        for path in project.rglob("*")
-        if (path.is_dir() and not any(path.iterdir()))
-        or (path.is_file() and path.stat().st_size == 0)
-    ]
-    assert empty == []
-
-
 def test_env_file_is_git_ignored(project: Path, tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     shutil.copytree(project, repo)
@@ -142,22 +101,6 @@ def test_generated_pyproject_follows_the_python_answer(project: Path) -> None:
     assert meta["tool"]["mypy"]["python_version"] == "3.11"
 
 
-def test_ruff_passes(project: Path) -> None:
-    run(project, "ruff", "check", "--no-cache", ".")
-
-
-def test_black_passes(project: Path) -> None:
-    run(project, "black", "--check", "--quiet", ".")
-
-
-def test_mypy_strict_passes(project: Path, tmp_path: Path) -> None:
-    run(project, "mypy", "--strict", "--cache-dir", str(tmp_path / "mypy"), "app")
-
-
-def test_import_contracts_pass(project: Path) -> None:
-    run(project, "lint-imports", "--no-cache")
-
-
 def test_import_contracts_break_when_a_route_imports_a_repository(scratch_copy: Path) -> None:
     route = scratch_copy / "app/api/v1/items.py"
     route.write_text(
@@ -170,50 +113,12 @@ def test_import_contracts_break_when_a_route_imports_a_repository(scratch_copy: 
     assert "Routes never touch the database or repositories BROKEN" in result.stdout
 
 
-def test_migrations_match_the_models_and_downgrade(scratch_copy: Path) -> None:
-    (scratch_copy / ".env").write_text(
-        f"DATABASE_URL=sqlite+aiosqlite:///{scratch_copy / 'migrations.db'}\n", encoding="utf-8"
-    )
-    run(scratch_copy, "alembic", "upgrade", "head")
-    run(scratch_copy, "alembic", "check")
-    run(scratch_copy, "alembic", "downgrade", "base")
-
-
 def test_first_admin_command_is_idempotent(scratch_copy: Path) -> None:
     run(scratch_copy, "alembic", "upgrade", "head")
     first = run(scratch_copy, "python", "-m", "app.initial_data")
     second = run(scratch_copy, "python", "-m", "app.initial_data")
     assert first.stdout.startswith("Created admin jane@example.com")
     assert second.stdout.startswith("Kept existing admin jane@example.com")
-
-
-@pytest.fixture(scope="session")
-def baked_suite(project: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """Run the baked project's own pytest once; return its coverage report."""
-    copy = tmp_path_factory.mktemp("suite") / project.name
-    shutil.copytree(project, copy)
-    result = run(
-        copy, "python", "-m", "pytest", "-p", "no:cacheprovider", "--cov-report=json:coverage.json"
-    )
-    assert re.search(r"\d+ passed", result.stdout), result.stdout
-    report: dict[str, Any] = json.loads((copy / "coverage.json").read_text(encoding="utf-8"))
-    return report
-
-
-@pytest.mark.xdist_group("baked-suite")
-def test_baked_test_suite_passes_its_coverage_gate(baked_suite: dict[str, Any]) -> None:
-    assert baked_suite["totals"]["percent_covered"] >= 80
-
-
-@pytest.mark.xdist_group("baked-suite")
-def test_services_and_security_are_fully_covered(baked_suite: dict[str, Any]) -> None:
-    covered = {
-        name: data["summary"]["percent_covered"]
-        for name, data in baked_suite["files"].items()
-        if FULLY_COVERED.match(name)
-    }
-    assert "app/core/security.py" in covered
-    assert {name: pct for name, pct in covered.items() if pct < 100} == {}
 
 
 @pytest.mark.slow

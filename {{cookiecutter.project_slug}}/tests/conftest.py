@@ -12,6 +12,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+from tests.fixtures.{{ cookiecutter.database }}_database import (
+    UNREACHABLE_DATABASE_URL,
+    create_test_database,
+)
+
 _TEST_DIR = Path(tempfile.mkdtemp(prefix="app-tests-"))
 # Removed at exit even when no test ran (such as with --collect-only).
 atexit.register(shutil.rmtree, _TEST_DIR, ignore_errors=True)
@@ -21,7 +26,8 @@ os.environ.update(
         "ENVIRONMENT": "test",
         # A file that does not exist, so no `.env` leaks into the tests.
         "ENV_FILE": str(_TEST_DIR / "no-such.env"),
-        "DATABASE_URL": f"sqlite+aiosqlite:///{_TEST_DIR / 'test.db'}",
+        # A database of the tests' own, never the developer's.
+        "DATABASE_URL": create_test_database(),
         "DATABASE_ECHO": "false",
         "DEBUG": "false",
         "SECRET_KEY": "test-secret-key-that-is-long-enough-for-hs256",
@@ -92,6 +98,12 @@ async def _empty_tables(_schema: None) -> AsyncIterator[None]:
         for table in reversed(metadata.sorted_tables):
             await connection.execute(table.delete())
     _Commits.since_last_emptied = False
+
+
+@pytest.fixture
+def unreachable_database_url() -> str:
+    """The URL of a database that does not answer."""
+    return UNREACHABLE_DATABASE_URL
 
 
 @pytest.fixture

@@ -31,8 +31,17 @@ class Settings(BaseSettings):
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     DEBUG: bool = False
 
+{%- if cookiecutter.database == "postgresql" %}
+    DATABASE_URL: str = "postgresql+psycopg://postgres:postgres@localhost:5432/{{ cookiecutter.project_slug }}"
+{%- else %}
     DATABASE_URL: str = "sqlite+aiosqlite:///./app.db"
+{%- endif %}
     DATABASE_ECHO: bool = False
+    # Connection pool of a database server (SQLite, one local file, has none).
+    DATABASE_POOL_SIZE: int = Field(default=5, ge=1)
+    DATABASE_MAX_OVERFLOW: int = Field(default=10, ge=0)
+    DATABASE_POOL_TIMEOUT: float = Field(default=30.0, gt=0)
+    DATABASE_POOL_RECYCLE: int = Field(default=1800, ge=-1)
 
     SECRET_KEY: SecretStr = SecretStr("change-me")
     JWT_ALGORITHM: Literal["HS256", "HS384", "HS512"] = "HS256"

@@ -19,16 +19,16 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
-        """Store aware datetimes as UTC."""
-        if value is not None and value.tzinfo is not None:
-            value = value.astimezone(UTC)
-        return value
+        """Store datetimes as UTC; a naive one is taken to be UTC already."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
-        """Return stored datetimes as aware UTC values."""
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return value
+        """Return stored datetimes as aware UTC values, whatever the session's time zone."""
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class IdMixin(SQLModel):

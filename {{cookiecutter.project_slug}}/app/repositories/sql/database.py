@@ -23,12 +23,20 @@ def _enable_sqlite_foreign_keys(dbapi_connection: Any, _: Any) -> None:
 
 def create_engine(settings: Settings) -> AsyncEngine:
     """Create the async engine for `settings.DATABASE_URL`."""
-    engine = create_async_engine(
-        settings.DATABASE_URL, echo=settings.DATABASE_ECHO, pool_pre_ping=True
-    )
     if settings.is_sqlite:
+        engine = create_async_engine(settings.DATABASE_URL, echo=settings.DATABASE_ECHO)
         event.listen(engine.sync_engine, "connect", _enable_sqlite_foreign_keys)
-    return engine
+        return engine
+    return create_async_engine(
+        settings.DATABASE_URL,
+        echo=settings.DATABASE_ECHO,
+        pool_size=settings.DATABASE_POOL_SIZE,
+        max_overflow=settings.DATABASE_MAX_OVERFLOW,
+        pool_timeout=settings.DATABASE_POOL_TIMEOUT,
+        pool_recycle=settings.DATABASE_POOL_RECYCLE,
+        # A server may close idle connections (restarts, failovers): test before use.
+        pool_pre_ping=True,
+    )
 
 
 @lru_cache

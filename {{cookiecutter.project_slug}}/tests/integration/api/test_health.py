@@ -1,7 +1,6 @@
 """GET /health and GET /health/ready."""
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -16,10 +15,9 @@ from app.repositories.sql.unit_of_work import SqlUnitOfWork
 
 
 @pytest.fixture
-async def unreachable_database(tmp_path: Path) -> AsyncIterator[None]:
-    """Point the app's unit of work at an SQLite file in a folder that does not exist."""
-    url = f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'app.db'}"
-    engine = create_engine(Settings(_env_file=None, DATABASE_URL=url))
+async def unreachable_database(unreachable_database_url: str) -> AsyncIterator[None]:
+    """Point the app's unit of work at a database that does not answer."""
+    engine = create_engine(Settings(_env_file=None, DATABASE_URL=unreachable_database_url))
     factory = async_sessionmaker(engine)
 
     def unreachable_uow() -> UnitOfWork:

@@ -1,15 +1,12 @@
 """SqlUnitOfWork and the engine on the test database."""
 
-from pathlib import Path
-
 import pytest
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from app.core.config import Settings
 from app.core.errors import ConflictError
 from app.models import User
-from app.repositories.sql.database import create_engine, get_engine
+from app.repositories.sql.database import create_engine
 from app.repositories.sql.unit_of_work import SqlUnitOfWork
 from tests.fixtures.db import count, fetch
 from tests.fixtures.factories import build_user
@@ -92,22 +89,16 @@ async def test_ping_answers_true_when_the_database_answers(uow: SqlUnitOfWork) -
     assert await uow.ping() is True
 
 
-async def test_ping_answers_false_when_the_database_cannot_be_reached(tmp_path: Path) -> None:
-    unreachable = f"sqlite+aiosqlite:///{tmp_path / 'missing' / 'app.db'}"
-    engine = create_engine(Settings(_env_file=None, DATABASE_URL=unreachable))
+async def test_ping_answers_false_when_the_database_cannot_be_reached(
+    unreachable_database_url: str,
+) -> None:
+    engine = create_engine(Settings(_env_file=None, DATABASE_URL=unreachable_database_url))
     try:
         uow = SqlUnitOfWork(async_sessionmaker(engine))
 
         assert await uow.ping() is False
     finally:
         await engine.dispose()
-
-
-async def test_sqlite_connections_enforce_foreign_keys() -> None:
-    async with get_engine().connect() as connection:
-        enabled = await connection.scalar(text("PRAGMA foreign_keys"))
-
-    assert enabled == 1
 
 
 async def test_leaving_a_unit_of_work_that_was_never_entered_does_nothing(

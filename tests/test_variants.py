@@ -1,0 +1,174 @@
+"""Bake every variant of the matrix once and run the checks its users and CI will run:
+no template leftovers, ruff, black, mypy --strict, import contracts, migrations both
+ways, and the project's own test suite with its coverage gates.
+
+PostgreSQL variants run against a throwaway server on 127.0.0.1; the baked suite gets
+it through TEST_DATABASE_URL and creates a database of its own there.
+"""
+
+import json
+import re
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from tests.baking import CHOICES, PAIRED, TEMPLATE_DIR, Variant, matrix, run, variant_id
+from tests.postgres_cluster import throwaway_cluster
+
+TEMPLATE_MARKERS = re.compile(r"\{\{|\{%|cookiecutter")
+FULLY_COVERED = re.compile(r"^app/(services/.+|core/security)\.py$")
+VARIANTS = [
+    pytest.param(v, id=variant_id(v), marks=pytest.mark.xdist_group(variant_id(v)))
+    for v in matrix()
+]
+
+
+def test_matrix_bakes_every_answer_of_every_choice() -> None:
+    baked = {name: {variant[name] for variant in matrix()} for name in CHOICES}
+    assert baked == {name: set(answers) for name, answers in CHOICES.items()}
+
+
+def test_matrix_bakes_every_pair_of_database_and_auth() -> None:
+    pairs = {tuple(variant[name] for name in PAIRED) for variant in matrix()}
+    assert len(pairs) == len(CHOICES["database"]) * len(CHOICES["auth"])
+
+
+def test_first_variant_is_the_default_project() -> None:
+    assert matrix()[0] == {name: answers[0] for name, answers in CHOICES.items()}
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A PostgreSQL server for this worker, started on first use."""
+    with throwaway_cluster() as url:
+        yield url
+
+
+def _new_database(server: str) -> str:
+    name = f"migrations_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(f"{server.replace('+psycopg', '')}/postgres", autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return f"{server}/{name}"
+
+
+@pytest.fixture(scope="session", params=VARIANTS)
+def variant(request: pytest.FixtureRequest) -> Variant:
+    """One variant of the matrix."""
+    answers: Variant = request.param
+    return answers
+
+
+@pytest.fixture(scope="session")
+def baked(variant: Variant, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The variant, baked once per worker, answering the questions on the command line."""
+    output = tmp_path_factory.mktemp("variant")
+    run(
+        TEMPLATE_DIR,
+        "cookiecutter",
+        "--no-input",
+        str(TEMPLATE_DIR),
+        "--output-dir",
+        str(output),
+        *(f"{name}={answer}" for name, answer in variant.items()),
+    )
+    (project,) = output.iterdir()
+    return project
+
+
+@pytest.fixture(scope="session")
+def database_env(variant: Variant, request: pytest.FixtureRequest) -> dict[str, str]:
+    """Environment that points the variant's tests at a test server, if it needs one."""
+    if variant["database"] != "postgresql":
+        return {}
+    server = request.getfixturevalue("postgres_server")
+    return {"TEST_DATABASE_URL": f"{server}/postgres"}
+
+
+@pytest.fixture(scope="session")
+def suite_report(
+    baked: Path, database_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
+    """Run the variant's own test suite once; return its coverage report."""
+    copy = tmp_path_factory.mktemp("suite") / baked.name
+    shutil.copytree(baked, copy)
+    result = run(
+        copy,
+        "python",
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "--cov-report=json:coverage.json",
+        env=database_env,
+    )
+    assert re.search(r"\d+ passed", result.stdout), result.stdout
+    report: dict[str, Any] = json.loads((copy / "coverage.json").read_text(encoding="utf-8"))
+    return report
+
+
+def test_no_template_syntax_is_left_in_any_file(baked: Path) -> None:
+    leftovers = [
+        str(path.relative_to(baked))
+        for path in baked.rglob("*")
+        if path.is_file() and TEMPLATE_MARKERS.search(path.read_text(encoding="utf-8"))
+    ]
+    assert leftovers == []
+
+
+def test_no_empty_file_or_folder_is_left(baked: Path) -> None:
+    empty = [
+        str(path.relative_to(baked))
+        for path in baked.rglob("*")
+        if (path.is_dir() and not any(path.iterdir()))
+        or (path.is_file() and path.stat().st_size == 0)
+    ]
+    assert empty == []
+
+
+def test_ruff_passes(baked: Path) -> None:
+    run(baked, "ruff", "check", "--no-cache", ".")
+
+
+def test_black_passes(baked: Path) -> None:
+    run(baked, "black", "--check", "--quiet", ".")
+
+
+def test_mypy_strict_passes(baked: Path, tmp_path: Path) -> None:
+    run(baked, "mypy", "--strict", "--cache-dir", str(tmp_path / "mypy"), "app")
+
+
+def test_import_contracts_pass(baked: Path) -> None:
+    run(baked, "lint-imports", "--no-cache")
+
+
+def test_migrations_match_the_models_and_downgrade(
+    baked: Path, variant: Variant, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    if variant["database"] == "postgresql":
+        url = _new_database(request.getfixturevalue("postgres_server"))
+    else:
+        url = f"sqlite+aiosqlite:///{tmp_path / 'migrations.db'}"
+    env = {"DATABASE_URL": url}
+    run(baked, "alembic", "upgrade", "head", env=env)
+    run(baked, "alembic", "check", env=env)
+    run(baked, "alembic", "downgrade", "base", env=env)
+
+
+def test_test_suite_passes_its_coverage_gate(suite_report: dict[str, Any]) -> None:
+    assert suite_report["totals"]["percent_covered"] >= 80
+
+
+def test_services_and_security_are_fully_covered(suite_report: dict[str, Any]) -> None:
+    covered = {
+        name: data["summary"]["percent_covered"]
+        for name, data in suite_report["files"].items()
+        if FULLY_COVERED.match(name)
+    }
+    assert covered
+    assert {name: pct for name, pct in covered.items() if pct < 100} == {}
