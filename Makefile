@@ -6,12 +6,13 @@ DEMO_DIR := build/demo
 DEMO_PROJECT := $(DEMO_DIR)/my_backend
 DEMO_BIN := $(abspath build/demo-venv/bin)
 
-.PHONY: help demo test lint clean
+.PHONY: help demo test lint bench clean
 
 help:
 	@echo "make demo   bake the default project and serve it on http://127.0.0.1:8000/docs"
 	@echo "make test   install the test requirements and run the template's whole test suite"
 	@echo "make lint   ruff and black on the template's own code"
+	@echo "make bench  load figures of the baked SQLite and PostgreSQL projects (bench/README.md)"
 	@echo "make clean  remove the virtual environment and build/"
 
 $(BIN)/.installed: requirements-test.txt tests/baked_requirements.py tests/baking.py cookiecutter.json $(wildcard {{cookiecutter.project_slug}}/pyproject.toml)
@@ -27,6 +28,11 @@ test: $(BIN)/.installed
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/black --check .
+
+# Prints figures, never fails on them; BENCH_ARGS passes options, e.g.
+# BENCH_ARGS="--with-template-suite" or BENCH_ARGS="--template-ref HEAD".
+bench: $(BIN)/.installed
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 # The demo gets a virtual environment of its own, filled from the baked pyproject.toml alone.
 demo:
