@@ -37,7 +37,9 @@ ENV_EXAMPLE = ".env.example"
 ENV_FILE = ".env"
 
 # Path (file or folder, relative to the project) -> (question, answers that keep it).
-# Every other answer removes the path; folders left empty are removed too.
+# Every other answer removes the path; folders left empty are removed too. A path that
+# depends on several questions joins them with "+", and its answers join theirs the same
+# way: ("auth+include_example_resource", frozenset({"jwt+yes"})) keeps a path only then.
 OPTIONAL_PATHS: dict[str, tuple[str, frozenset[str]]] = {
     "tests/fixtures/sqlite_database.py": ("database", frozenset({"sqlite"})),
     "tests/unit/repositories/test_sqlite_connections.py": ("database", frozenset({"sqlite"})),
@@ -47,6 +49,69 @@ OPTIONAL_PATHS: dict[str, tuple[str, frozenset[str]]] = {
     "compose.yaml": ("docker", frozenset({"yes"})),
     ".github": ("ci", frozenset({"github"})),
     ".gitlab-ci.yml": ("ci", frozenset({"gitlab"})),
+    # Authentication: users, roles, tokens and the first admin.
+    "app/api/v1/auth.py": ("auth", frozenset({"jwt"})),
+    "app/api/v1/users.py": ("auth", frozenset({"jwt"})),
+    "app/core/security.py": ("auth", frozenset({"jwt"})),
+    "app/initial_data.py": ("auth", frozenset({"jwt"})),
+    "app/models/refresh_token.py": ("auth", frozenset({"jwt"})),
+    "app/models/user.py": ("auth", frozenset({"jwt"})),
+    "app/repositories/sql/refresh_tokens.py": ("auth", frozenset({"jwt"})),
+    "app/repositories/sql/users.py": ("auth", frozenset({"jwt"})),
+    "app/schemas/auth.py": ("auth", frozenset({"jwt"})),
+    "app/schemas/user.py": ("auth", frozenset({"jwt"})),
+    "app/services/auth.py": ("auth", frozenset({"jwt"})),
+    "app/services/users.py": ("auth", frozenset({"jwt"})),
+    "tests/fixtures/http.py": ("auth", frozenset({"jwt"})),
+    "tests/integration/api/test_access.py": ("auth", frozenset({"jwt"})),
+    "tests/integration/api/test_auth.py": ("auth", frozenset({"jwt"})),
+    "tests/integration/api/test_users.py": ("auth", frozenset({"jwt"})),
+    "tests/integration/test_initial_data.py": ("auth", frozenset({"jwt"})),
+    "tests/unit/core/test_security.py": ("auth", frozenset({"jwt"})),
+    "tests/unit/repositories/test_sql_refresh_tokens.py": ("auth", frozenset({"jwt"})),
+    "tests/unit/repositories/test_sql_users.py": ("auth", frozenset({"jwt"})),
+    "tests/unit/services/test_auth_service.py": ("auth", frozenset({"jwt"})),
+    "tests/unit/services/test_user_service.py": ("auth", frozenset({"jwt"})),
+    # The example resource, items: owned by users with auth=jwt, open to anyone without.
+    "app/api/v1/items.py": ("include_example_resource", frozenset({"yes"})),
+    "app/models/item.py": ("include_example_resource", frozenset({"yes"})),
+    "app/repositories/sql/items.py": ("include_example_resource", frozenset({"yes"})),
+    "app/schemas/item.py": ("include_example_resource", frozenset({"yes"})),
+    "app/services/items.py": ("include_example_resource", frozenset({"yes"})),
+    "tests/integration/api/test_items.py": (
+        "auth+include_example_resource",
+        frozenset({"jwt+yes"}),
+    ),
+    "tests/unit/repositories/test_sql_items.py": (
+        "auth+include_example_resource",
+        frozenset({"jwt+yes"}),
+    ),
+    "tests/unit/services/test_item_service.py": (
+        "auth+include_example_resource",
+        frozenset({"jwt+yes"}),
+    ),
+    "tests/integration/api/test_items_public.py": (
+        "auth+include_example_resource",
+        frozenset({"none+yes"}),
+    ),
+    "tests/unit/repositories/test_sql_items_public.py": (
+        "auth+include_example_resource",
+        frozenset({"none+yes"}),
+    ),
+    "tests/unit/services/test_item_service_public.py": (
+        "auth+include_example_resource",
+        frozenset({"none+yes"}),
+    ),
+    # Without users and items there is no table: no first migration and nothing to build.
+    "alembic/versions/0001_initial.py": (
+        "auth+include_example_resource",
+        frozenset({"jwt+yes", "jwt+no", "none+yes"}),
+    ),
+    "alembic/versions/README.md": ("auth+include_example_resource", frozenset({"none+no"})),
+    "tests/fixtures/factories.py": (
+        "auth+include_example_resource",
+        frozenset({"jwt+yes", "jwt+no", "none+yes"}),
+    ),
 }
 
 
@@ -132,7 +197,8 @@ def prune(project_dir: Path, answers: Mapping[str, str]) -> list[str]:
     removed = []
     for relative, (question, keep_for) in OPTIONAL_PATHS.items():
         path = project_dir / relative
-        if answers[question] in keep_for or not (path.exists() or path.is_symlink()):
+        answer = "+".join(answers[part] for part in question.split("+"))
+        if answer in keep_for or not (path.exists() or path.is_symlink()):
             continue
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path)

@@ -419,6 +419,25 @@ def test_prune_removes_paths_of_other_answers_and_the_folders_left_empty(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["Dockerfile"]
 
 
+def test_prune_keeps_a_path_of_joined_questions_only_for_its_combination(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "test_items.py").write_text("x = 1\n", encoding="utf-8")
+    (tmp_path / "test_items_public.py").write_text("x = 1\n", encoding="utf-8")
+    monkeypatch.setattr(
+        post_gen,
+        "OPTIONAL_PATHS",
+        {
+            "test_items.py": ("auth+include_example_resource", frozenset({"jwt+yes"})),
+            "test_items_public.py": ("auth+include_example_resource", frozenset({"none+yes"})),
+        },
+    )
+
+    post_gen.prune(tmp_path, VALID_ANSWERS)
+
+    assert [p.name for p in tmp_path.iterdir()] == ["test_items.py"]
+
+
 def test_prune_twice_changes_nothing_the_second_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -1,4 +1,4 @@
-"""Shared fixtures: an isolated database, an HTTP client on the app, users and tokens.
+"""Shared fixtures: an isolated database{% if cookiecutter.auth == "jwt" %}, an HTTP client on the app, users and tokens{% else %} and an HTTP client on the app{% endif %}.
 
 The environment is set before anything from `app` is imported, because the settings are
 read once, on first use: the tests never see a developer's `.env` or database.
@@ -10,7 +10,9 @@ import shutil
 import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
+{%- if cookiecutter.include_example_resource == "yes" %}
 from typing import Any
+{%- endif %}
 
 from tests.fixtures.{{ cookiecutter.database }}_database import (
     UNREACHABLE_DATABASE_URL,
@@ -30,14 +32,18 @@ os.environ.update(
         "DATABASE_URL": create_test_database(),
         "DATABASE_ECHO": "false",
         "DEBUG": "false",
+{%- if cookiecutter.auth == "jwt" %}
         "SECRET_KEY": "test-secret-key-that-is-long-enough-for-hs256",
         # The cheapest argon2 the hasher accepts: hashing is not what the tests measure.
         "ARGON2_TIME_COST": "1",
         "ARGON2_MEMORY_COST_KIB": "32",
+{%- endif %}
         "CORS_ORIGINS": "[]",
         "PAGINATION_MAX_LIMIT": "100",
+{%- if cookiecutter.auth == "jwt" %}
         "FIRST_ADMIN_EMAIL": "first-admin@example.com",
         "FIRST_ADMIN_PASSWORD": "first-admin-pass-1",
+{%- endif %}
     }
 )
 
@@ -47,12 +53,25 @@ from sqlalchemy import Connection, event  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncSession  # noqa: E402
 
 from app.core.config import Settings, get_settings  # noqa: E402
+{%- if cookiecutter.auth == "jwt" %}
 from app.core.security import PasswordHasher, Role, TokenCodec  # noqa: E402
+{%- endif %}
 from app.main import app  # noqa: E402
+{%- if cookiecutter.auth == "jwt" and cookiecutter.include_example_resource == "yes" %}
 from app.models import Item, User, metadata  # noqa: E402
+{%- elif cookiecutter.auth == "jwt" %}
+from app.models import User, metadata  # noqa: E402
+{%- elif cookiecutter.include_example_resource == "yes" %}
+from app.models import Item, metadata  # noqa: E402
+{%- else %}
+from app.models import metadata  # noqa: E402
+{%- endif %}
 from app.repositories.sql.database import get_engine, get_session_factory  # noqa: E402
 from app.repositories.sql.unit_of_work import SqlUnitOfWork  # noqa: E402
+{%- if cookiecutter.include_example_resource == "yes" %}
 from app.services.items import ItemService  # noqa: E402
+{%- endif %}
+{%- if cookiecutter.auth == "jwt" and cookiecutter.include_example_resource == "yes" %}
 from tests.fixtures.factories import (  # noqa: E402
     PASSWORD,
     MakeItem,
@@ -61,7 +80,14 @@ from tests.fixtures.factories import (  # noqa: E402
     item_create,
     unique_email,
 )
+{%- elif cookiecutter.auth == "jwt" %}
+from tests.fixtures.factories import PASSWORD, MakeUser, build_user, unique_email  # noqa: E402
+{%- elif cookiecutter.include_example_resource == "yes" %}
+from tests.fixtures.factories import MakeItem, item_create  # noqa: E402
+{%- endif %}
+{%- if cookiecutter.auth == "jwt" %}
 from tests.fixtures.http import AuthHeaders, bearer, login  # noqa: E402
+{%- endif %}
 
 # ---------------------------------------------------------------- database
 
@@ -110,6 +136,7 @@ def unreachable_database_url() -> str:
 def settings() -> Settings:
     """The settings the app runs with in the tests."""
     return get_settings()
+{%- if cookiecutter.auth == "jwt" %}
 
 
 @pytest.fixture
@@ -122,6 +149,7 @@ def hasher(settings: Settings) -> PasswordHasher:
 def codec(settings: Settings) -> TokenCodec:
     """The app's JWT codec."""
     return TokenCodec(settings)
+{%- endif %}
 
 
 @pytest.fixture
@@ -135,6 +163,7 @@ async def session() -> AsyncIterator[AsyncSession]:
     """A session on the test database, for repository tests; closed (rolled back) after."""
     async with get_session_factory()() as session:
         yield session
+{%- if cookiecutter.auth == "jwt" %}
 
 
 # ---------------------------------------------------------------- users
@@ -189,17 +218,27 @@ async def other_user(make_user: MakeUser) -> User:
 async def admin(make_user: MakeUser) -> User:
     """An active admin with the password PASSWORD."""
     return await make_user(role=Role.ADMIN)
+{%- endif %}
+{%- if cookiecutter.include_example_resource == "yes" %}
 
 
 @pytest.fixture
 def make_item() -> MakeItem:
     """Create items in the test database through the real ItemService."""
+{%- if cookiecutter.auth == "jwt" %}
 
     async def make(owner: User, **fields: Any) -> Item:
         service = ItemService(SqlUnitOfWork(get_session_factory()))
         return await service.create_item(owner, item_create(**fields))
+{%- else %}
+
+    async def make(**fields: Any) -> Item:
+        service = ItemService(SqlUnitOfWork(get_session_factory()))
+        return await service.create_item(item_create(**fields))
+{%- endif %}
 
     return make
+{%- endif %}
 
 
 # ---------------------------------------------------------------- HTTP
@@ -212,6 +251,7 @@ async def client() -> AsyncIterator[httpx.AsyncClient]:
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         yield client
     app.dependency_overrides.clear()
+{%- if cookiecutter.auth == "jwt" %}
 
 
 @pytest.fixture
@@ -236,3 +276,4 @@ async def user_headers(auth_headers: AuthHeaders, user: User) -> dict[str, str]:
 async def admin_headers(auth_headers: AuthHeaders, admin: User) -> dict[str, str]:
     """The Authorization header of `admin`."""
     return await auth_headers(admin)
+{%- endif %}

@@ -1,34 +1,49 @@
-"""Dependency injection: settings -> unit of work -> services -> routes.
+"""Dependency injection: {% if cookiecutter.auth == "jwt" %}settings -> {% endif %}unit of work -> services -> routes.
 
 The providers are `async def` although they do not await: FastAPI runs plain `def`
 dependencies in a thread pool, a hop per dependency per request.
 
 Routes declare what they need with the `Annotated` aliases below; tests override
+{%- if cookiecutter.auth == "jwt" %}
 `get_settings` or `get_uow` through `app.dependency_overrides`.
+{%- else %}
+`get_uow` through `app.dependency_overrides`.
+{%- endif %}
 """
 
+{% if cookiecutter.auth == "jwt" -%}
 from collections.abc import Awaitable, Callable
+{% endif -%}
 from typing import Annotated
 
 from fastapi import Depends
+{%- if cookiecutter.auth == "jwt" %}
 from fastapi.security import OAuth2PasswordBearer
+{%- endif %}
 
+{% if cookiecutter.auth == "jwt" -%}
 from app.core.config import API_V1_PREFIX, Settings, get_settings
 from app.core.errors import AuthenticationError, PermissionDeniedError
 from app.core.security import PasswordHasher, Permission, TokenCodec, has_permission
 from app.models import User
+{% endif -%}
 from app.repositories.interfaces import UnitOfWork
 from app.repositories.sql.database import get_session_factory
 from app.repositories.sql.unit_of_work import SqlUnitOfWork
+{% if cookiecutter.auth == "jwt" -%}
 from app.services.auth import AuthService
+{% endif -%}
 from app.services.health import HealthService
+{% if cookiecutter.include_example_resource == "yes" -%}
 from app.services.items import ItemService
+{% endif -%}
+{% if cookiecutter.auth == "jwt" -%}
 from app.services.users import UserService
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 _oauth2_scheme = OAuth2PasswordBearer(tokenUrl=f"{API_V1_PREFIX}/auth/login", auto_error=False)
-
+{% endif %}
 
 async def get_uow() -> UnitOfWork:
     """A unit of work on the app's database."""
@@ -36,6 +51,7 @@ async def get_uow() -> UnitOfWork:
 
 
 UowDep = Annotated[UnitOfWork, Depends(get_uow)]
+{%- if cookiecutter.auth == "jwt" %}
 
 
 async def get_password_hasher(settings: SettingsDep) -> PasswordHasher:
@@ -60,11 +76,14 @@ async def get_auth_service(uow: UowDep, hasher: HasherDep, codec: CodecDep) -> A
 async def get_user_service(uow: UowDep, hasher: HasherDep) -> UserService:
     """The user-management use cases."""
     return UserService(uow, hasher)
+{%- endif %}
+{%- if cookiecutter.include_example_resource == "yes" %}
 
 
 async def get_item_service(uow: UowDep) -> ItemService:
     """The item use cases."""
     return ItemService(uow)
+{%- endif %}
 
 
 async def get_health_service(uow: UowDep) -> HealthService:
@@ -72,10 +91,15 @@ async def get_health_service(uow: UowDep) -> HealthService:
     return HealthService(uow)
 
 
+{% if cookiecutter.auth == "jwt" -%}
 AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]
 UserServiceDep = Annotated[UserService, Depends(get_user_service)]
+{% endif -%}
+{% if cookiecutter.include_example_resource == "yes" -%}
 ItemServiceDep = Annotated[ItemService, Depends(get_item_service)]
+{% endif -%}
 HealthServiceDep = Annotated[HealthService, Depends(get_health_service)]
+{%- if cookiecutter.auth == "jwt" %}
 
 
 async def get_current_user(
@@ -102,4 +126,7 @@ def require_permission(permission: Permission) -> Callable[[User], Awaitable[Use
 
 
 Admin = Annotated[User, Depends(require_permission(Permission.USERS_MANAGE))]
+{%- if cookiecutter.include_example_resource == "yes" %}
 ItemOwner = Annotated[User, Depends(require_permission(Permission.ITEMS_OWN))]
+{%- endif %}
+{%- endif %}

@@ -59,10 +59,11 @@ class NotFoundError(AppError):
 
 
 class ConflictError(AppError):
-    """The request clashes with the current state, such as a taken email."""
+    """The request clashes with the current state, such as a {% if cookiecutter.auth == "jwt" %}taken email{% else %}duplicate unique value{% endif %}."""
 
     status_code = HTTPStatus.CONFLICT
     code = "conflict"
+{%- if cookiecutter.auth == "jwt" %}
 
 
 class AuthenticationError(AppError):
@@ -78,6 +79,7 @@ class PermissionDeniedError(AppError):
 
     status_code = HTTPStatus.FORBIDDEN
     code = "forbidden"
+{%- endif %}
 
 
 class BusinessRuleError(AppError):

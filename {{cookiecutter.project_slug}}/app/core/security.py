@@ -33,16 +33,17 @@ class Role(StrEnum):
 
 class Permission(StrEnum):
     """One thing a user may do."""
-
+{% if cookiecutter.include_example_resource == "yes" %}
     ITEMS_OWN = "items:own"
     ITEMS_READ_ALL = "items:read_all"
     ITEMS_WRITE_ALL = "items:write_all"
+{%- endif %}
     USERS_MANAGE = "users:manage"
 
 
 # The one place that maps roles to what they may do.
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.USER: frozenset({Permission.ITEMS_OWN}),
+    Role.USER: frozenset({% if cookiecutter.include_example_resource == "yes" %}{Permission.ITEMS_OWN}{% endif %}),
     Role.ADMIN: frozenset(Permission),
 }
 

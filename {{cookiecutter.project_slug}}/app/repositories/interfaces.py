@@ -4,20 +4,47 @@ Services depend on these interfaces only; `app.repositories.sql` implements them
 SQLAlchemy, and the unit tests implement them in memory.
 """
 
+{% if cookiecutter.auth == "jwt" or cookiecutter.include_example_resource == "yes" -%}
 from collections.abc import Sequence
+{% endif -%}
+{% if cookiecutter.auth == "jwt" -%}
 from datetime import datetime
+{% endif -%}
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol, Self, TypeVar
+{%- if cookiecutter.auth == "jwt" and cookiecutter.include_example_resource == "yes" %}
 
 from app.models import Item, RefreshToken, User
+{%- elif cookiecutter.auth == "jwt" %}
+
+from app.models import RefreshToken, User
+{%- elif cookiecutter.include_example_resource == "yes" %}
+
+from app.models import Item
+{%- endif %}
+
+ModelT = TypeVar("ModelT")
 
 
-class UserRepository(Protocol):
-    """Stores users."""
+class Repository(Protocol[ModelT]):
+    """What every repository of one table offers; a repository Protocol extends it."""
 
-    async def get(self, user_id: int) -> User | None:
-        """Return the user with `user_id`, if any."""
+    async def get(self, row_id: int) -> ModelT | None:
+        """Return the row with `row_id`, if any."""
         ...
+
+    async def add(self, row: ModelT) -> ModelT:
+        """Store a new row and give it an id."""
+        ...
+
+    async def delete(self, row: ModelT) -> None:
+        """Delete `row`."""
+        ...
+{%- if cookiecutter.auth == "jwt" %}
+
+
+class UserRepository(Repository[User], Protocol):
+    """Stores users."""
 
     async def get_by_email(self, email: str) -> User | None:
         """Return the user whose (normalised) email is `email`, if any."""
@@ -38,32 +65,34 @@ class UserRepository(Protocol):
     async def delete(self, user: User) -> None:
         """Delete `user` and everything it owns."""
         ...
+{%- endif %}
+{%- if cookiecutter.include_example_resource == "yes" %}
 
 
-class ItemRepository(Protocol):
+class ItemRepository(Repository[Item], Protocol):
     """Stores items."""
-
-    async def get(self, item_id: int) -> Item | None:
-        """Return the item with `item_id`, if any."""
-        ...
+{%- if cookiecutter.auth == "jwt" %}
 
     async def list(
         self, *, owner_id: int | None, offset: int, limit: int
     ) -> tuple[Sequence[Item], int]:
         """Return one page of items (of one owner, or of all), oldest first, and the total."""
         ...
+{%- else %}
 
-    async def add(self, item: Item) -> Item:
-        """Store a new item and give it an id."""
+    async def list(self, *, offset: int, limit: int) -> tuple[Sequence[Item], int]:
+        """Return one page of items, oldest first, and how many there are in all."""
         ...
-
-    async def delete(self, item: Item) -> None:
-        """Delete `item`."""
-        ...
+{%- endif %}
+{%- endif %}
+{%- if cookiecutter.auth == "jwt" %}
 
 
 class RefreshTokenRepository(Protocol):
-    """Stores the hashes of issued refresh tokens."""
+    """Stores the hashes of issued refresh tokens.
+
+    Not a `Repository`: tokens are found by hash and revoked, never read by id or deleted.
+    """
 
     async def get_by_hash(self, token_hash: str) -> RefreshToken | None:
         """Return the stored token whose hash is `token_hash`, if any."""
@@ -80,25 +109,32 @@ class RefreshTokenRepository(Protocol):
     async def revoke_all_for_user(self, user_id: int, now: datetime) -> None:
         """Revoke every token of one user."""
         ...
+{%- endif %}
 
 
 class UnitOfWork(Protocol):
     """One transaction over all repositories: commit it, or it is rolled back."""
+{%- if cookiecutter.auth == "jwt" %}
 
     @property
     def users(self) -> UserRepository:
         """The users, inside this transaction."""
         ...
+{%- endif %}
+{%- if cookiecutter.include_example_resource == "yes" %}
 
     @property
     def items(self) -> ItemRepository:
         """The items, inside this transaction."""
         ...
+{%- endif %}
+{%- if cookiecutter.auth == "jwt" %}
 
     @property
     def refresh_tokens(self) -> RefreshTokenRepository:
         """The refresh-token hashes, inside this transaction."""
         ...
+{%- endif %}
 
     async def __aenter__(self) -> Self:
         """Begin the transaction."""

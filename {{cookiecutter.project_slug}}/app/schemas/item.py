@@ -10,7 +10,7 @@ Description = Annotated[str, Field(max_length=2000)]
 
 
 class ItemCreate(BaseModel):
-    """A new item; its owner is the caller."""
+    """A new item{% if cookiecutter.auth == "jwt" %}; its owner is the caller{% endif %}."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -42,6 +42,8 @@ class ItemRead(BaseModel):
     id: int
     title: str
     description: str | None
+{%- if cookiecutter.auth == "jwt" %}
     owner_id: int
+{%- endif %}
     created_at: datetime
     updated_at: datetime

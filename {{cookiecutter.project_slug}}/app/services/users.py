@@ -57,7 +57,7 @@ class UserService:
         return await self._update(user_id, data)
 
     async def delete_user(self, user_id: int) -> None:
-        """Delete a user and their items; the last active admin cannot be deleted."""
+        """Delete a user{% if cookiecutter.include_example_resource == "yes" %} and their items{% endif %}; the last active admin cannot be deleted."""
         async with self.uow:
             user = await self._get(user_id)
             if await self._is_last_active_admin(user):

@@ -19,6 +19,7 @@ class SqlItemRepository:
     async def get(self, item_id: int) -> Item | None:
         """Return the item with `item_id`, if any."""
         return await self._session.get(Item, item_id)
+{%- if cookiecutter.auth == "jwt" %}
 
     async def list(
         self, *, owner_id: int | None, offset: int, limit: int
@@ -29,6 +30,13 @@ class SqlItemRepository:
         if owner_id is not None:
             items = items.where(col(Item.owner_id) == owner_id)
             count = count.where(col(Item.owner_id) == owner_id)
+{%- else %}
+
+    async def list(self, *, offset: int, limit: int) -> tuple[Sequence[Item], int]:
+        """Return one page of items, oldest first, and the total."""
+        items = select(Item)
+        count = select(func.count()).select_from(Item)
+{%- endif %}
         total = await self._session.scalar(count)
         result = await self._session.execute(
             items.order_by(col(Item.id)).offset(offset).limit(limit)

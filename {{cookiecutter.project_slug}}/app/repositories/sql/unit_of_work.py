@@ -8,20 +8,31 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.repositories.sql.flush import flush_or_conflict
+{%- if cookiecutter.include_example_resource == "yes" %}
 from app.repositories.sql.items import SqlItemRepository
+{%- endif %}
+{%- if cookiecutter.auth == "jwt" %}
 from app.repositories.sql.refresh_tokens import SqlRefreshTokenRepository
 from app.repositories.sql.users import SqlUserRepository
+{%- endif %}
 
 
 class SqlUnitOfWork:
-    """Opens a session on entry, hands its repositories out, rolls back on exit.
+    """Opens a session on entry, {% if cookiecutter.auth == "jwt" or cookiecutter.include_example_resource == "yes" %}hands its repositories out, {% endif %}rolls back on exit.
 
     Each `async with` block is one transaction; a service commits it explicitly.
     """
-
+{%- if cookiecutter.auth == "jwt" or cookiecutter.include_example_resource == "yes" %}
+{% if cookiecutter.auth == "jwt" %}
     users: SqlUserRepository
+{%- endif %}
+{%- if cookiecutter.include_example_resource == "yes" %}
     items: SqlItemRepository
+{%- endif %}
+{%- if cookiecutter.auth == "jwt" %}
     refresh_tokens: SqlRefreshTokenRepository
+{%- endif %}
+{%- endif %}
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         """Make sessions from `session_factory`."""
@@ -29,11 +40,21 @@ class SqlUnitOfWork:
         self._session: AsyncSession | None = None
 
     async def __aenter__(self) -> Self:
-        """Open a session and its repositories."""
+        """Open a session{% if cookiecutter.auth == "jwt" or cookiecutter.include_example_resource == "yes" %} and its repositories{% endif %}."""
+{%- if cookiecutter.auth == "jwt" or cookiecutter.include_example_resource == "yes" %}
         self._session = session = self._session_factory()
+{%- else %}
+        self._session = self._session_factory()
+{%- endif %}
+{%- if cookiecutter.auth == "jwt" %}
         self.users = SqlUserRepository(session)
+{%- endif %}
+{%- if cookiecutter.include_example_resource == "yes" %}
         self.items = SqlItemRepository(session)
+{%- endif %}
+{%- if cookiecutter.auth == "jwt" %}
         self.refresh_tokens = SqlRefreshTokenRepository(session)
+{%- endif %}
         return self
 
     async def __aexit__(

@@ -6,32 +6,47 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from fastapi import FastAPI
+from pydantic import BaseModel
 
 from app.core.config import Settings
+from app.core.errors import ConflictError
 from app.main import create_app
 from app.repositories.sql.database import get_engine
-from tests.fixtures.http import API
 from tests.fixtures.problems import assert_problem, assert_validation_problem
 
 SECRET_MESSAGE = "connection string with password hunter2"
 
 
+class Greeting(BaseModel):
+    """A JSON body with one required field."""
+
+    name: str
+
+
 @pytest.fixture
-def failing_app() -> FastAPI:
-    """A fresh app with one extra route that fails the way a bug would."""
+def extra_app() -> FastAPI:
+    """A fresh app with extra routes: a bug, an error raised on purpose, and a JSON body."""
     fresh = create_app()
 
     @fresh.get("/boom")
     async def boom() -> None:
         raise RuntimeError(SECRET_MESSAGE)
 
+    @fresh.get("/clash")
+    async def clash() -> None:
+        raise ConflictError("That name is taken.")
+
+    @fresh.post("/echo")
+    async def echo(greeting: Greeting) -> Greeting:
+        return greeting
+
     return fresh
 
 
 @pytest.fixture
-async def failing_client(failing_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    """A client that gets the 500 response instead of the exception."""
-    transport = httpx.ASGITransport(app=failing_app, raise_app_exceptions=False)
+async def extra_client(extra_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A client on `extra_app` that gets the 500 response instead of the exception."""
+    transport = httpx.ASGITransport(app=extra_app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
         yield client
 
@@ -52,10 +67,19 @@ async def test_a_wrong_method_gives_a_405_problem_with_the_allowed_methods(
     assert "GET" in response.headers["allow"]
 
 
-async def test_malformed_json_gives_a_422_problem(client: httpx.AsyncClient) -> None:
-    response = await client.post(
-        f"{API}/auth/register",
-        content=b'{"email": "ada@example.com", ',
+async def test_an_app_error_gives_the_problem_document_of_its_class(
+    extra_client: httpx.AsyncClient,
+) -> None:
+    response = await extra_client.get("/clash")
+
+    body = assert_problem(response, 409)
+    assert (body["type"], body["detail"]) == ("/problems/conflict", "That name is taken.")
+
+
+async def test_malformed_json_gives_a_422_problem(extra_client: httpx.AsyncClient) -> None:
+    response = await extra_client.post(
+        "/echo",
+        content=b'{"name": "Ada", ',
         headers={"Content-Type": "application/json"},
     )
 
@@ -64,16 +88,18 @@ async def test_malformed_json_gives_a_422_problem(client: httpx.AsyncClient) -> 
     assert [error["type"] for error in body["errors"]] == ["json_invalid"]
 
 
-async def test_a_body_of_the_wrong_type_gives_a_422_problem(client: httpx.AsyncClient) -> None:
-    response = await client.post(f"{API}/auth/register", json=["not", "an", "object"])
+async def test_a_body_of_the_wrong_type_gives_a_422_problem(
+    extra_client: httpx.AsyncClient,
+) -> None:
+    response = await extra_client.post("/echo", json=["not", "an", "object"])
 
     assert_validation_problem(response, "body")
 
 
 async def test_an_unexpected_error_gives_a_500_problem(
-    failing_client: httpx.AsyncClient,
+    extra_client: httpx.AsyncClient,
 ) -> None:
-    response = await failing_client.get("/boom")
+    response = await extra_client.get("/boom")
 
     body = assert_problem(response, 500)
     assert body == {
@@ -85,9 +111,9 @@ async def test_an_unexpected_error_gives_a_500_problem(
 
 
 async def test_an_unexpected_error_leaks_no_traceback_or_message(
-    failing_client: httpx.AsyncClient,
+    extra_client: httpx.AsyncClient,
 ) -> None:
-    response = await failing_client.get("/boom")
+    response = await extra_client.get("/boom")
 
     assert "Traceback" not in response.text
     assert "RuntimeError" not in response.text
@@ -95,10 +121,10 @@ async def test_an_unexpected_error_leaks_no_traceback_or_message(
 
 
 async def test_an_unexpected_error_is_logged_with_its_traceback(
-    failing_client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+    extra_client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     with caplog.at_level(logging.ERROR, logger="app.core.errors"):
-        await failing_client.get("/boom")
+        await extra_client.get("/boom")
 
     (record,) = [r for r in caplog.records if r.name == "app.core.errors"]
     assert "GET /boom" in record.getMessage()

@@ -1,6 +1,8 @@
 """The OpenAPI document: every operation is summarised and documents its errors."""
 
+{% if cookiecutter.auth == "jwt" or cookiecutter.include_example_resource == "yes" -%}
 from collections.abc import Callable
+{% endif -%}
 from typing import Any
 
 import httpx
@@ -22,6 +24,7 @@ def _operations() -> list[tuple[str, str, dict[str, Any]]]:
 
 OPERATIONS = _operations()
 IDS = [f"{method} {path}" for method, path, _ in OPERATIONS]
+{%- if cookiecutter.auth == "jwt" or cookiecutter.include_example_resource == "yes" %}
 
 
 def _where(condition: Callable[[str, dict[str, Any]], bool]) -> list[Any]:
@@ -31,6 +34,7 @@ def _where(condition: Callable[[str, dict[str, Any]], bool]) -> list[Any]:
         for method, path, operation in OPERATIONS
         if condition(path, operation)
     ]
+{%- endif %}
 
 
 def _documents(method: str, path: str, status: int) -> bool:
@@ -51,11 +55,14 @@ def test_every_operation_has_a_summary_and_a_description(
 ) -> None:
     assert operation.get("summary")
     assert operation.get("description")
+{%- if cookiecutter.auth == "jwt" %}
 
 
 @pytest.mark.parametrize(("method", "path"), _where(lambda path, op: "security" in op))
 def test_every_operation_that_needs_a_token_documents_401(method: str, path: str) -> None:
     assert _documents(method, path, 401)
+{%- endif %}
+{%- if cookiecutter.auth == "jwt" or cookiecutter.include_example_resource == "yes" %}
 
 
 @pytest.mark.parametrize(("method", "path"), _where(lambda path, op: path.endswith("_id}")))
@@ -69,6 +76,7 @@ def test_every_operation_on_one_resource_documents_404(method: str, path: str) -
 )
 def test_every_operation_that_takes_input_documents_422(method: str, path: str) -> None:
     assert _documents(method, path, 422)
+{%- endif %}
 
 
 @pytest.mark.parametrize(("method", "path", "operation"), OPERATIONS, ids=IDS)
@@ -78,6 +86,7 @@ def test_every_documented_client_error_is_a_problem_document(
     for status, response in operation["responses"].items():
         if status.startswith("4"):
             assert response["content"]["application/problem+json"]["schema"] == PROBLEM_REF
+{%- if cookiecutter.auth == "jwt" %}
 
 
 @pytest.mark.parametrize(
@@ -89,10 +98,12 @@ def test_operations_that_can_clash_on_an_email_document_409(path: str) -> None:
 
     assert writes
     assert all(_documents(method, path, 409) for method in writes)
+{%- endif %}
 
 
 def test_the_readiness_probe_documents_503() -> None:
     assert _documents("GET", "/health/ready", 503)
+{%- if cookiecutter.auth == "jwt" %}
 
 
 def test_the_token_url_of_the_security_scheme_is_the_login_route() -> None:
@@ -101,3 +112,4 @@ def test_the_token_url_of_the_security_scheme_is_the_login_route() -> None:
     assert schemes["OAuth2PasswordBearer"]["flows"]["password"]["tokenUrl"] == (
         "/api/v1/auth/login"
     )
+{%- endif %}

@@ -6,9 +6,15 @@ import httpx
 import pytest
 
 from app.core.security import Role
+{%- if cookiecutter.include_example_resource == "yes" %}
 from app.models import Item, User
 from tests.fixtures.db import count, fetch
 from tests.fixtures.factories import PASSWORD, MakeUser, item_body, register_body
+{%- else %}
+from app.models import User
+from tests.fixtures.db import fetch
+from tests.fixtures.factories import PASSWORD, MakeUser, register_body
+{%- endif %}
 from tests.fixtures.http import API, bearer, login
 from tests.fixtures.problems import (
     assert_problem,
@@ -358,6 +364,7 @@ async def test_an_admin_deletes_a_user(
 
     assert response.status_code == 204
     assert await fetch(User, user.id) is None
+{%- if cookiecutter.include_example_resource == "yes" %}
 
 
 async def test_deleting_a_user_deletes_their_items(
@@ -371,6 +378,7 @@ async def test_deleting_a_user_deletes_their_items(
     await client.delete(_user_url(user), headers=admin_headers)
 
     assert await count(Item) == 0
+{%- endif %}
 
 
 async def test_deleting_the_last_active_admin_gives_422(

@@ -7,9 +7,13 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+{% if cookiecutter.auth == "jwt" -%}
 from app.core.config import MIN_SECRET_KEY_BYTES, Settings, get_settings
 
 GOOD_SECRET = "s" * MIN_SECRET_KEY_BYTES
+{%- else -%}
+from app.core.config import Settings, get_settings
+{%- endif %}
 
 
 def _settings(**overrides: Any) -> Settings:
@@ -21,8 +25,10 @@ def _production(**overrides: Any) -> Settings:
     """Production settings that pass every check unless `overrides` break one."""
     fields: dict[str, Any] = {
         "ENVIRONMENT": "production",
+{%- if cookiecutter.auth == "jwt" %}
         "SECRET_KEY": GOOD_SECRET,
         "FIRST_ADMIN_PASSWORD": "a-real-admin-password-1",
+{%- endif %}
         "DEBUG": False,
         "CORS_ORIGINS": ["https://app.example.com"],
     }
@@ -70,6 +76,7 @@ def test_a_dotenv_file_is_read_when_one_is_given(
     env_file.write_text("PROJECT_NAME=From the file\n", encoding="utf-8")
 
     assert Settings(_env_file=env_file).PROJECT_NAME == "From the file"
+{%- if cookiecutter.auth == "jwt" %}
 
 
 def test_an_argon2_memory_cost_too_small_to_hash_is_refused() -> None:
@@ -80,6 +87,7 @@ def test_an_argon2_memory_cost_too_small_to_hash_is_refused() -> None:
 def test_a_password_minimum_below_eight_is_refused() -> None:
     with pytest.raises(ValidationError, match="PASSWORD_MIN_LENGTH"):
         _settings(PASSWORD_MIN_LENGTH=7)
+{%- endif %}
 
 
 @pytest.mark.parametrize(
@@ -95,16 +103,26 @@ def test_is_sqlite_tells_sqlite_urls_apart(url: str, is_sqlite: bool) -> None:
 
 
 # ---------------------------------------------------------------- production checks
+{%- if cookiecutter.auth == "jwt" %}
 
 
 def test_outside_production_the_example_secrets_are_allowed() -> None:
     settings = _settings(ENVIRONMENT="local", SECRET_KEY="change-me", DEBUG=True)
 
     assert settings.SECRET_KEY.get_secret_value() == "change-me"
+{%- else %}
+
+
+def test_outside_production_unsafe_values_are_allowed() -> None:
+    settings = _settings(ENVIRONMENT="local", DEBUG=True, CORS_ORIGINS=["*"])
+
+    assert settings.DEBUG
+{%- endif %}
 
 
 def test_production_accepts_safe_settings() -> None:
     assert _production().ENVIRONMENT == "production"
+{%- if cookiecutter.auth == "jwt" %}
 
 
 @pytest.mark.parametrize("secret", ["change-me", "changethis", "secret", ""])
@@ -126,6 +144,7 @@ def test_production_counts_the_secret_key_length_in_bytes_not_characters() -> No
 def test_production_refuses_the_example_admin_password() -> None:
     with pytest.raises(ValidationError, match="FIRST_ADMIN_PASSWORD"):
         _production(FIRST_ADMIN_PASSWORD="change-me")
+{%- endif %}
 
 
 def test_production_refuses_debug() -> None:

@@ -8,12 +8,16 @@ import pytest
 from app.core.errors import (
     PROBLEM_MEDIA_TYPE,
     AppError,
+{%- if cookiecutter.auth == "jwt" %}
     AuthenticationError,
+{%- endif %}
     BusinessRuleError,
     ConflictError,
     FieldError,
     NotFoundError,
+{%- if cookiecutter.auth == "jwt" %}
     PermissionDeniedError,
+{%- endif %}
     error_responses,
     problem_response,
 )
@@ -25,8 +29,10 @@ from app.core.errors import (
         (AppError, 400, "bad-request"),
         (NotFoundError, 404, "not-found"),
         (ConflictError, 409, "conflict"),
+{%- if cookiecutter.auth == "jwt" %}
         (AuthenticationError, 401, "unauthorized"),
         (PermissionDeniedError, 403, "forbidden"),
+{%- endif %}
         (BusinessRuleError, 422, "business-rule"),
     ],
 )
@@ -41,11 +47,13 @@ def test_an_error_keeps_the_detail_the_client_will_read() -> None:
 
     assert error.detail == "Item not found."
     assert str(error) == "Item not found."
+{%- if cookiecutter.auth == "jwt" %}
 
 
 def test_only_authentication_errors_challenge_for_a_bearer_token() -> None:
     assert AuthenticationError.headers == {"WWW-Authenticate": "Bearer"}
     assert NotFoundError.headers is None
+{%- endif %}
 
 
 def test_a_problem_response_carries_the_rfc_9457_fields() -> None:

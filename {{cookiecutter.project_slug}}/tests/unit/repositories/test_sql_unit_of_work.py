@@ -1,80 +1,114 @@
-"""SqlUnitOfWork and the engine on the test database."""
+"""SqlUnitOfWork and the engine on the test database.
+
+The transactions write rows of `Probe`, a table of these tests' own, outside the app's
+metadata: the unit of work is checked whatever tables the app has.
+"""
+
+from collections.abc import AsyncIterator
 
 import pytest
+from sqlalchemy import String
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from app.core.config import Settings
 from app.core.errors import ConflictError
-from app.models import User
-from app.repositories.sql.database import create_engine
+from app.repositories.sql.database import create_engine, get_engine
 from app.repositories.sql.unit_of_work import SqlUnitOfWork
 from tests.fixtures.db import count, fetch
-from tests.fixtures.factories import build_user
+
+
+class _ProbeBase(DeclarativeBase):
+    """A metadata of its own, so the app's tables and migrations never see the probe."""
+
+
+class Probe(_ProbeBase):
+    """A row to write in a transaction; `name` is unique, to provoke a conflict."""
+
+    __tablename__ = "unit_of_work_probe"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50), unique=True)
+
+
+@pytest.fixture(autouse=True)
+async def _probe_table() -> AsyncIterator[None]:
+    """Create the probe table for one test, and drop it after."""
+    async with get_engine().begin() as connection:
+        await connection.run_sync(_ProbeBase.metadata.create_all)
+    yield
+    async with get_engine().begin() as connection:
+        await connection.run_sync(_ProbeBase.metadata.drop_all)
 
 
 async def test_commit_makes_the_changes_permanent(uow: SqlUnitOfWork) -> None:
     async with uow:
-        user = await uow.users.add(build_user())
+        probe = Probe(name="kept")
+        uow.session.add(probe)
         await uow.commit()
 
-    assert await fetch(User, user.id) is not None
+    assert await fetch(Probe, probe.id) is not None
 
 
 async def test_leaving_the_block_without_commit_rolls_back(uow: SqlUnitOfWork) -> None:
     async with uow:
-        await uow.users.add(build_user())
+        uow.session.add(Probe(name="dropped"))
+        await uow.session.flush()
 
-    assert await count(User) == 0
+    assert await count(Probe) == 0
 
 
 async def test_an_error_inside_the_block_rolls_back_and_propagates(uow: SqlUnitOfWork) -> None:
     with pytest.raises(ZeroDivisionError):
         async with uow:
-            await uow.users.add(build_user())
+            uow.session.add(Probe(name="dropped"))
+            await uow.session.flush()
             1 / 0  # noqa: B018
 
-    assert await count(User) == 0
+    assert await count(Probe) == 0
 
 
 async def test_changes_after_the_last_commit_are_rolled_back(uow: SqlUnitOfWork) -> None:
     async with uow:
-        user = await uow.users.add(build_user(full_name="Committed"))
+        probe = Probe(name="Committed")
+        uow.session.add(probe)
         await uow.commit()
-        user.full_name = "Not committed"
+        probe.name = "Not committed"
 
-    stored = await fetch(User, user.id)
+    stored = await fetch(Probe, probe.id)
     assert stored is not None
-    assert stored.full_name == "Committed"
+    assert stored.name == "Committed"
 
 
 async def test_objects_stay_readable_after_the_block(uow: SqlUnitOfWork) -> None:
     async with uow:
-        user = await uow.users.add(build_user(email="kept@example.com"))
+        probe = Probe(name="kept")
+        uow.session.add(probe)
         await uow.commit()
 
-    assert user.email == "kept@example.com"
-    assert user.id is not None
+    assert probe.name == "kept"
+    assert probe.id is not None
 
 
 async def test_the_unit_of_work_can_run_one_block_after_another(uow: SqlUnitOfWork) -> None:
     async with uow:
-        user = await uow.users.add(build_user())
+        probe = Probe(name="first")
+        uow.session.add(probe)
         await uow.commit()
-    assert user.id is not None
 
     async with uow:
-        assert await uow.users.get(user.id) is not None
+        assert await uow.session.get(Probe, probe.id) is not None
 
 
 async def test_a_commit_that_breaks_a_unique_key_raises_conflict(uow: SqlUnitOfWork) -> None:
+    probe = Probe(name="free")
     async with uow:
-        await uow.users.add(build_user(email="taken@example.com"))
-        user = await uow.users.add(build_user())
+        uow.session.add_all([Probe(name="taken"), probe])
         await uow.commit()
     async with uow:
-        stored = await uow.users.get(user.id or 0)
+        stored = await uow.session.get(Probe, probe.id)
         assert stored is not None
-        stored.email = "taken@example.com"
+        stored.name = "taken"
 
         with pytest.raises(ConflictError):
             await uow.commit()

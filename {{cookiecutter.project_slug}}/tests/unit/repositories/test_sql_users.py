@@ -3,18 +3,30 @@
 from datetime import UTC, datetime
 
 import pytest
+{%- if cookiecutter.include_example_resource == "yes" %}
 from sqlalchemy import select
+{%- endif %}
 from sqlalchemy.ext.asyncio import AsyncSession
+{%- if cookiecutter.include_example_resource == "yes" %}
 from sqlmodel import col
+{%- endif %}
 
 from app.core.errors import ConflictError
 from app.core.security import Role
+{%- if cookiecutter.include_example_resource == "yes" %}
 from app.models import Item, RefreshToken, User
 from app.repositories.sql.items import SqlItemRepository
+{%- else %}
+from app.models import RefreshToken, User
+{%- endif %}
 from app.repositories.sql.refresh_tokens import SqlRefreshTokenRepository
 from app.repositories.sql.users import SqlUserRepository
 from tests.fixtures.db import count, fetch
+{%- if cookiecutter.include_example_resource == "yes" %}
 from tests.fixtures.factories import build_item, build_refresh_token, build_user
+{%- else %}
+from tests.fixtures.factories import build_refresh_token, build_user
+{%- endif %}
 
 
 @pytest.fixture
@@ -121,6 +133,7 @@ async def test_delete_removes_the_user(users: SqlUserRepository) -> None:
     await users.delete(user)
 
     assert await users.get(user.id) is None
+{%- if cookiecutter.include_example_resource == "yes" %}
 
 
 async def test_deleting_a_user_deletes_their_items(
@@ -138,6 +151,7 @@ async def test_deleting_a_user_deletes_their_items(
 
     remaining = await session.scalars(select(col(Item.owner_id)))
     assert list(remaining) == [keeper.id]
+{%- endif %}
 
 
 async def test_deleting_a_user_deletes_their_refresh_tokens(

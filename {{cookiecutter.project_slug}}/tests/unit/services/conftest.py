@@ -1,18 +1,26 @@
 """Services on the in-memory fakes: the same use cases, no database.
+{%- if cookiecutter.auth == "jwt" %}
 
 `make_user` is overridden here, so the `user`, `other_user` and `admin` fixtures of the
 root conftest store their users in the fake database.
 """
+{%- else %}"""{% endif %}
 
 import pytest
 
+{% if cookiecutter.auth == "jwt" -%}
 from app.core.security import PasswordHasher, Role, TokenCodec
 from app.models import User
 from app.services.auth import AuthService
+{% endif -%}
 from app.services.health import HealthService
+{%- if cookiecutter.include_example_resource == "yes" %}
 from app.services.items import ItemService
+{%- endif %}
+{%- if cookiecutter.auth == "jwt" %}
 from app.services.users import UserService
 from tests.fixtures.factories import PASSWORD, MakeUser, create_user
+{%- endif %}
 from tests.fixtures.fakes import FakeDatabase, FakeUnitOfWork
 
 
@@ -26,6 +34,7 @@ def fake_db() -> FakeDatabase:
 def fake_uow(fake_db: FakeDatabase) -> FakeUnitOfWork:
     """A unit of work on the fake database."""
     return FakeUnitOfWork(fake_db)
+{%- if cookiecutter.auth == "jwt" %}
 
 
 @pytest.fixture
@@ -63,12 +72,15 @@ def auth_service(
 def user_service(fake_uow: FakeUnitOfWork, hasher: PasswordHasher) -> UserService:
     """UserService on the fakes."""
     return UserService(fake_uow, hasher)
+{%- endif %}
+{%- if cookiecutter.include_example_resource == "yes" %}
 
 
 @pytest.fixture
 def item_service(fake_uow: FakeUnitOfWork) -> ItemService:
     """ItemService on the fakes."""
     return ItemService(fake_uow)
+{%- endif %}
 
 
 @pytest.fixture
