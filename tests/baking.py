@@ -3,7 +3,9 @@ to run a baked project's own tools from the shared environment.
 
 The matrix is derived from cookiecutter.json: every pair of `database` x `auth`
 answers, with every other choice question's answers spread over those variants, so
-each answer of each question is baked. The first variant is the default project.
+each answer of each question is baked. The spreading shifts each further question by
+one more step per `database` block, so that `auth` also meets both answers of
+`include_example_resource`. The first variant is the default project.
 """
 
 import itertools
@@ -34,11 +36,16 @@ def matrix() -> list[Variant]:
     """The variants to bake: all PAIRED combinations, other answers spread over them."""
     variants = []
     combinations = itertools.product(*(CHOICES[name] for name in PAIRED))
+    block_size = len(CHOICES[PAIRED[-1]])
     for index, combination in enumerate(combinations):
         variant = dict(zip(PAIRED, combination, strict=True))
-        for name, answers in CHOICES.items():
-            variant.setdefault(name, answers[index % len(answers)])
-        variants.append(variant)
+        spread = [name for name in CHOICES if name not in variant]
+        for shift, name in enumerate(spread):
+            answers = CHOICES[name]
+            variant[name] = answers[(index + shift * (index // block_size)) % len(answers)]
+        variants.append(
+            dict(sorted(variant.items(), key=lambda item: list(CHOICES).index(item[0])))
+        )
     return variants
 
 

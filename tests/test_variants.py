@@ -39,6 +39,11 @@ def test_matrix_bakes_every_pair_of_database_and_auth() -> None:
     assert len(pairs) == len(CHOICES["database"]) * len(CHOICES["auth"])
 
 
+def test_matrix_bakes_every_pair_of_auth_and_example_resource() -> None:
+    pairs = {(variant["auth"], variant["include_example_resource"]) for variant in matrix()}
+    assert len(pairs) == len(CHOICES["auth"]) * len(CHOICES["include_example_resource"])
+
+
 def test_first_variant_is_the_default_project() -> None:
     assert matrix()[0] == {name: answers[0] for name, answers in CHOICES.items()}
 
