@@ -2,11 +2,12 @@
 
 from collections.abc import Sequence
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.models import Item
+from app.repositories.sql.paging import fetch_page
 
 
 class SqlItemRepository:
@@ -26,22 +27,17 @@ class SqlItemRepository:
     ) -> tuple[Sequence[Item], int]:
         """Return one page of items (of one owner, or of all), oldest first, and the total."""
         items = select(Item)
-        count = select(func.count()).select_from(Item)
         if owner_id is not None:
             items = items.where(col(Item.owner_id) == owner_id)
-            count = count.where(col(Item.owner_id) == owner_id)
 {%- else %}
 
     async def list(self, *, offset: int, limit: int) -> tuple[Sequence[Item], int]:
         """Return one page of items, oldest first, and the total."""
         items = select(Item)
-        count = select(func.count()).select_from(Item)
 {%- endif %}
-        total = await self._session.scalar(count)
-        result = await self._session.execute(
-            items.order_by(col(Item.id)).offset(offset).limit(limit)
+        return await fetch_page(
+            self._session, items.order_by(col(Item.id)), offset=offset, limit=limit
         )
-        return result.scalars().all(), total or 0
 
     async def add(self, item: Item) -> Item:
         """Store a new item and give it an id."""
