@@ -1,0 +1,185 @@
+"""The operators' command line: `{{ cookiecutter.project_slug }} COMMAND`, or `python -m app.cli COMMAND`.
+
+Commands:
+{%- if cookiecutter.auth == "jwt" %}
+  create-admin  create the first admin (FIRST_ADMIN_EMAIL and FIRST_ADMIN_PASSWORD, or options)
+{%- endif %}
+  settings      show the effective settings, secrets masked
+  migrate       apply every migration (alembic upgrade head)
+  check-db      connect to the database and run SELECT 1
+
+Exit codes, for scripts: 0 done, 1 failed (the reason is printed on stderr, e.g. invalid
+settings, an unreachable database, a rejected admin), 2 wrong usage (no command, an unknown
+command or option, a bad value).
+Like `app/initial_data.py`, this module sits outside the layers and wires them together.
+"""
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from alembic import command
+from alembic.config import Config
+from alembic.util import CommandError
+{%- if cookiecutter.auth == "jwt" %}
+from pydantic import SecretStr, ValidationError
+{%- endif %}
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from app.core.config import Settings, get_settings
+{%- if cookiecutter.auth == "jwt" %}
+from app.initial_data import create_first_admin
+{%- endif %}
+from app.repositories.sql.database import create_engine
+
+# The folder that holds app/ and, in a source checkout, alembic.ini.
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+# How a secret shows in `settings`.
+MASK = "**********"
+
+app = typer.Typer(
+{%- if cookiecutter.auth == "jwt" %}
+    help="Operate the backend: settings, migrations, database check, first admin.",
+{%- else %}
+    help="Operate the backend: settings, migrations, database check.",
+{%- endif %}
+    no_args_is_help=True,
+    add_completion=False,
+    # Local variables can hold secrets: tracebacks never show them.
+    pretty_exceptions_show_locals=False,
+)
+
+
+def _fail(message: str) -> typer.Exit:
+    """Print `message` on stderr; return the exit with code 1, for the caller to raise."""
+    typer.echo(message, err=True)
+    return typer.Exit(code=1)
+
+
+def _first_line(error: BaseException) -> str:
+    """The first line of an error's message, which names the cause without a traceback."""
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
+def show_setting(name: str, value: Any) -> str:
+    """One setting as `NAME=value`, in `.env` syntax, with secrets and passwords masked."""
+{%- if cookiecutter.auth == "jwt" %}
+    if isinstance(value, SecretStr):
+        return f"{name}={MASK}"
+{%- endif %}
+    if name.endswith("_URL") and isinstance(value, str):
+        return f"{name}={_mask_password(value)}"
+    if isinstance(value, bool):
+        return f"{name}={str(value).lower()}"
+    if isinstance(value, list | dict):
+        return f"{name}={json.dumps(value)}"
+    return f"{name}={value}"
+
+
+def _mask_password(url: str) -> str:
+    """`url` with the password it may hold masked."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return url
+    if parsed.password is None:
+        return url
+    return parsed.render_as_string(hide_password=True).replace(":***@", f":{MASK}@", 1)
+{%- if cookiecutter.auth == "jwt" %}
+
+
+@app.command("create-admin")
+def create_admin(
+    email: Annotated[
+        str | None, typer.Option(help="The admin's email [default: FIRST_ADMIN_EMAIL]")
+    ] = None,
+    password: Annotated[
+        str | None,
+        typer.Option(
+            help="The admin's password [default: FIRST_ADMIN_PASSWORD]. A password given here "
+            "shows in the process list and the shell history: prefer the setting."
+        ),
+    ] = None,
+) -> None:
+    """Create the first admin; an existing account with that email is kept as it is."""
+    get_settings()  # invalid settings exit 1 here, naming each one
+    try:
+        typer.echo(asyncio.run(create_first_admin(email, password)))
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(map(str, problem['loc'])) or 'value'}: {problem['msg']}"
+            for problem in error.errors(include_url=False, include_input=False)
+        )
+        raise _fail(f"admin rejected: {problems}") from None
+    except (SQLAlchemyError, OSError) as error:
+        raise _fail(
+            f"database error: {_first_line(error)} (is it migrated? run `migrate` first)"
+        ) from None
+{%- endif %}
+
+
+@app.command("settings")
+def show_settings() -> None:
+    """Show the effective settings (environment, then .env, then defaults), secrets masked."""
+    settings = get_settings()
+    for name in type(settings).model_fields:
+        typer.echo(show_setting(name, getattr(settings, name)))
+
+
+def _alembic_ini(config: Path | None) -> Path:
+    """The alembic.ini to use: `config`, else the working directory's, else the checkout's."""
+    candidates = [config] if config else [Path.cwd() / "alembic.ini", PROJECT_DIR / "alembic.ini"]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    raise _fail(f"no alembic.ini at {' or '.join(map(str, candidates))}: pass --config")
+
+
+@app.command("migrate")
+def migrate(
+    config: Annotated[
+        Path | None, typer.Option(help="alembic.ini [default: ./alembic.ini, else the project's]")
+    ] = None,
+) -> None:
+    """Apply every migration that the database lacks (alembic upgrade head)."""
+    get_settings()  # invalid settings exit 1 here, naming each one
+    ini = _alembic_ini(config)
+    try:
+        command.upgrade(Config(str(ini)), "head")
+    except (CommandError, SQLAlchemyError, OSError) as error:
+        raise _fail(f"migration failed: {_first_line(error)}") from None
+    typer.echo("database migrated to head")
+
+
+async def _select_one(settings: Settings, seconds: float) -> None:
+    """Connect with the app's settings and run SELECT 1, in at most `seconds`."""
+    engine = create_engine(settings)
+    try:
+        async with asyncio.timeout(seconds), engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    finally:
+        await engine.dispose()
+
+
+@app.command("check-db")
+def check_db(
+    timeout: Annotated[float, typer.Option(min=0.1, help="Seconds to wait for an answer")] = 5.0,
+) -> None:
+    """Connect to DATABASE_URL and run SELECT 1: exit 0 if it answers, 1 if not."""
+    settings = get_settings()
+    try:
+        asyncio.run(_select_one(settings, timeout))
+    except TimeoutError:
+        raise _fail(f"database unreachable: no answer within {timeout:g} s") from None
+    except (SQLAlchemyError, OSError) as error:
+        raise _fail(f"database unreachable: {_first_line(error)}") from None
+    typer.echo("database OK")
+
+
+if __name__ == "__main__":
+    app()
