@@ -250,6 +250,8 @@ def test_dockerfile_serves_uvicorn_on_port_8000(bake: Bake) -> None:
         "0.0.0.0",
         "--port",
         "8000",
+        # The app logs one access line per request itself (app.access), with its request id.
+        "--no-access-log",
     ]
 
 

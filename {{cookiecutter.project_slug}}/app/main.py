@@ -3,15 +3,46 @@
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp
 
 from app.api import health
+from app.api.docs import add_docs
 from app.api.v1.router import api_router
 from app.core.config import API_V1_PREFIX, Settings, get_settings
 from app.core.errors import register_error_handlers
+from app.core.logging import configure_logging
+from app.core.middleware import (
+    BodySizeLimitMiddleware,
+    RequestLogMiddleware,
+    SecurityHeadersMiddleware,
+    TrustedHostMiddleware,
+)
 from app.repositories.sql.database import get_engine
+
+logger = logging.getLogger(__name__)
+
+
+class _App(FastAPI):
+    """FastAPI with the request log and the security headers outside all of its layers.
+
+    Starlette puts its ServerErrorMiddleware, which answers unexpected errors with a 500,
+    outside every middleware of `add_middleware`; wrapping the whole stack gives those 500s
+    a request id and the security headers as well.
+    """
+
+    def __init__(self, *, hsts_seconds: int, **kwargs: Any) -> None:
+        """Create the app; `hsts_seconds` > 0 adds Strict-Transport-Security."""
+        super().__init__(**kwargs)
+        self.hsts_seconds = hsts_seconds
+
+    def build_middleware_stack(self) -> ASGIApp:
+        """The usual stack, inside the request log and the security headers."""
+        stack = super().build_middleware_stack()
+        return RequestLogMiddleware(SecurityHeadersMiddleware(stack, self.hsts_seconds))
 
 
 @asynccontextmanager
@@ -23,15 +54,20 @@ async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app: routes, error handlers and middleware, configured by `settings`."""
     settings = settings or get_settings()
-    logging.basicConfig()
-    logging.getLogger("app").setLevel(settings.LOG_LEVEL)
-    app = FastAPI(
+    configure_logging(settings)
+    app = _App(
+        hsts_seconds=settings.HSTS_SECONDS,
         title=settings.PROJECT_NAME,
         description={{ cookiecutter.project_description | python_string }},
         version="0.1.0",
         debug=settings.DEBUG,
         lifespan=_lifespan,
+        # app/api/docs.py serves /docs and /redoc with local assets instead of a CDN's.
+        docs_url=None,
+        redoc_url=None,
     )
+    # Outermost last: trusted hosts, then CORS, then the body limit.
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.MAX_REQUEST_BODY_BYTES)
     if settings.CORS_ORIGINS:
         app.add_middleware(
             CORSMiddleware,
@@ -40,9 +76,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["*"],
             allow_headers=["*"],
         )
+    if "*" not in settings.ALLOWED_HOSTS:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.ALLOWED_HOSTS)
+    elif settings.ENVIRONMENT == "production":
+        logger.warning("ALLOWED_HOSTS allows any Host header: list the host names of this service")
     register_error_handlers(app)
     app.include_router(health.router)
     app.include_router(api_router, prefix=API_V1_PREFIX)
+    add_docs(app)
     return app
 
 

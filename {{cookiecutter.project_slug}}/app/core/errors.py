@@ -1,7 +1,9 @@
 """Exception classes and the handlers that turn every error into a problem document.
 
 Each error leaves the app as an RFC 9457 `application/problem+json` body with `type`,
-`title`, `status` and `detail`; validation errors add the list of failing fields.
+`title`, `status` and `detail`; validation errors add the list of failing fields. A lost
+database (or another connection that fails) answers 503 with `Retry-After`, so clients
+retry, and the app recovers by itself when the database is back.
 """
 
 import logging
@@ -13,11 +15,23 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 logger = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+# Seconds a client should wait before retrying after a 503.
+RETRY_AFTER_SECONDS = 5
+# Errors that mean a backend (the database) is out of reach, not that the code is wrong:
+# SQLAlchemy's driver errors (sorted out by `_database_error`), its pool timeout, and
+# refused, reset or timed-out connections.
+OUTAGE_ERRORS: tuple[type[Exception], ...] = (
+    sa_exc.DBAPIError,
+    sa_exc.TimeoutError,
+    ConnectionError,
+    TimeoutError,
+)
 
 
 class FieldError(BaseModel):
@@ -50,6 +64,10 @@ class AppError(Exception):
         super().__init__(detail)
         self.detail = detail
 
+    def response_headers(self) -> dict[str, str] | None:
+        """The headers the response carries: the class's, or this error's own."""
+        return self.headers
+
 
 class NotFoundError(AppError):
     """The resource does not exist, or the caller may not know that it does."""
@@ -79,6 +97,22 @@ class PermissionDeniedError(AppError):
 
     status_code = HTTPStatus.FORBIDDEN
     code = "forbidden"
+
+
+class TooManyAttemptsError(AppError):
+    """Too many failed attempts: the caller must wait `retry_after` seconds."""
+
+    status_code = HTTPStatus.TOO_MANY_REQUESTS
+    code = "too-many-attempts"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        """Keep `detail` and the whole seconds (at least 1) until a new attempt may work."""
+        super().__init__(detail)
+        self.retry_after = max(retry_after, 1)
+
+    def response_headers(self) -> dict[str, str]:
+        """`Retry-After`, in seconds."""
+        return {"Retry-After": str(self.retry_after)}
 {%- endif %}
 
 
@@ -115,7 +149,9 @@ def problem_response(
 
 async def _app_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, AppError)
-    return problem_response(exc.status_code, exc.detail, code=exc.code, headers=exc.headers)
+    return problem_response(
+        exc.status_code, exc.detail, code=exc.code, headers=exc.response_headers()
+    )
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
@@ -134,6 +170,17 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == HTTPStatus.BAD_REQUEST and isinstance(
+        exc.__cause__, UnicodeDecodeError | RecursionError
+    ):
+        # FastAPI answers a JSON body that is not UTF-8, or nested too deep to decode, with
+        # a bare 400; it is malformed JSON like any other, so it gets the same 422.
+        return problem_response(
+            HTTPStatus.UNPROCESSABLE_ENTITY,
+            "The request is invalid; see `errors` for each field.",
+            code="validation-error",
+            errors=[FieldError(loc=["body"], msg="JSON decode error", type="json_invalid")],
+        )
     detail = exc.detail if isinstance(exc.detail, str) else HTTPStatus(exc.status_code).phrase
     headers: dict[str, Any] | None = getattr(exc, "headers", None)
     return problem_response(exc.status_code, detail, headers=headers)
@@ -148,11 +195,54 @@ async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def _is_outage(exc: Exception) -> bool:
+    """Whether `exc` says the database is out of reach (rather than a bad query)."""
+    if isinstance(exc, sa_exc.DBAPIError):
+        return exc.connection_invalidated or isinstance(
+            exc, sa_exc.OperationalError | sa_exc.InterfaceError
+        )
+    return True
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    """503 for a lost database, 422 for a value it refuses; anything else is a bug (500)."""
+    refused = isinstance(exc, sa_exc.DataError)
+    if not refused and not _is_outage(exc):
+        raise exc  # an ordinary bug: on to the 500 handler
+    # The driver's own message, not SQLAlchemy's, which would add the SQL and its parameters.
+    cause = getattr(exc, "orig", None) or exc
+    reason = (str(cause).strip().splitlines() or [""])[0][:200]
+    logger.warning(
+        "%s on %s %s: %s: %s",
+        "Value refused by the database" if refused else "Service unavailable",
+        request.method,
+        request.url.path,
+        type(cause).__name__,
+        reason,
+    )
+    if refused:
+        # Input that passed validation but not the database, such as a NUL character in
+        # text for PostgreSQL: the client's to fix, like any invalid input.
+        return problem_response(
+            HTTPStatus.UNPROCESSABLE_ENTITY,
+            "A value of the request cannot be stored, such as text with a NUL character.",
+            code="invalid-value",
+        )
+    return problem_response(
+        HTTPStatus.SERVICE_UNAVAILABLE,
+        "The service cannot reach its database right now; try again shortly.",
+        code="service-unavailable",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
 def register_error_handlers(app: FastAPI) -> None:
     """Route every kind of error through the problem-document handlers."""
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    for outage in OUTAGE_ERRORS:
+        app.add_exception_handler(outage, _database_error)
     app.add_exception_handler(Exception, _unexpected_error)
 
 

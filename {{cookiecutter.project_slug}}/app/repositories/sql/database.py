@@ -22,14 +22,22 @@ def _enable_sqlite_foreign_keys(dbapi_connection: Any, _: Any) -> None:
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
-    """Create the async engine for `settings.DATABASE_URL`."""
+    """Create the async engine for `settings.DATABASE_URL`.
+
+    In production, SQL parameters (emails, password hashes...) stay out of error messages
+    and so out of the logs.
+    """
+    hide_parameters = settings.ENVIRONMENT == "production"
     if settings.is_sqlite:
-        engine = create_async_engine(settings.DATABASE_URL, echo=settings.DATABASE_ECHO)
+        engine = create_async_engine(
+            settings.DATABASE_URL, echo=settings.DATABASE_ECHO, hide_parameters=hide_parameters
+        )
         event.listen(engine.sync_engine, "connect", _enable_sqlite_foreign_keys)
         return engine
     return create_async_engine(
         settings.DATABASE_URL,
         echo=settings.DATABASE_ECHO,
+        hide_parameters=hide_parameters,
         pool_size=settings.DATABASE_POOL_SIZE,
         max_overflow=settings.DATABASE_MAX_OVERFLOW,
         pool_timeout=settings.DATABASE_POOL_TIMEOUT,
