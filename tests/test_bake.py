@@ -1,12 +1,13 @@
 """Checks that only the default project needs: its layout, secrets and docs, the
-first-admin command, that the import contracts bite, awkward answers, and that its
-pyproject.toml alone installs a working project.
+first-admin command, that the import contracts bite, its Makefile and pre-commit hooks,
+awkward answers, and that its pyproject.toml alone installs a working project.
 
 The checks every variant needs (linters, types, migrations, its own tests) are in
 test_variants.py. Tools run from the shared environment that `make test` fills from
 the generated pyproject.toml (tests/baked_requirements.py).
 """
 
+import os
 import re
 import shutil
 import subprocess
@@ -16,10 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.baking import TEMPLATE_DIR, run
+from tests.baking import BIN, TEMPLATE_DIR, run
 
 EXPECTED_PATHS = [
     "pyproject.toml",
+    "Makefile",
+    ".pre-commit-config.yaml",
+    "app/cli.py",
+    "app/api/docs.py",
     "README.md",
     ".env",
     ".env.example",
@@ -101,6 +106,14 @@ def test_generated_pyproject_follows_the_python_answer(project: Path) -> None:
     assert meta["tool"]["mypy"]["python_version"] == "3.11"
 
 
+def test_generated_pyproject_installs_the_command_line_and_a_dev_group(project: Path) -> None:
+    meta = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    assert meta["project"]["scripts"] == {"my_backend": "app.cli:app"}
+    # The group names the dev extra, so the tools are listed once.
+    assert meta["dependency-groups"] == {"dev": ["my_backend[dev]"]}
+    assert meta["tool"]["cruft"]["skip"] == [".env"]
+
+
 def test_import_contracts_break_when_a_route_imports_a_repository(scratch_copy: Path) -> None:
     route = scratch_copy / "app/api/v1/items.py"
     route.write_text(
@@ -140,6 +153,96 @@ def test_baked_project_installs_and_passes_from_its_own_pyproject(
         text=True,
     )
     assert tests.returncode == 0, tests.stdout + tests.stderr
+    # The install puts the command line on the PATH of the environment, named after the project.
+    shown = subprocess.run(
+        [str(venv / "bin/my_backend"), "settings"], cwd=scratch_copy, capture_output=True, text=True
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert "SECRET_KEY=**********" in shown.stdout.splitlines()
+
+
+MAKE_TASKS = [
+    "install",
+    "run",
+    "test",
+    "cov",
+    "lint",
+    "format",
+    "typecheck",
+    "migrate",
+    "migration",
+    "admin",
+    "check",
+]
+
+
+def make(project: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run the project's Makefile with the shared environment as its virtual environment."""
+    return run(project, "make", "--no-print-directory", f"VENV={BIN.parent}", *args, check=check)
+
+
+def test_make_help_lists_every_task(project: Path) -> None:
+    listed = make(project, "help").stdout
+
+    assert [task for task in MAKE_TASKS if f"make {task} " not in listed] == []
+    assert make(project).stdout == listed  # help is the default goal
+
+
+def test_make_migration_without_a_message_stops_with_its_usage(project: Path) -> None:
+    result = make(project, "migration", check=False)
+
+    assert result.returncode != 0
+    assert 'make migration needs a message: make migration msg="add note"' in result.stderr
+    assert list((project / "alembic/versions").glob("*.py")) == [
+        project / "alembic/versions/0001_initial.py"
+    ]
+
+
+def test_make_migrate_admin_and_migration_work_on_the_project(scratch_copy: Path) -> None:
+    make(scratch_copy, "migrate")
+    created = make(scratch_copy, "admin")
+    make(scratch_copy, "migration", "msg=nothing changed")
+
+    assert "Created admin jane@example.com" in created.stdout
+    # The models match the migrations, so the new revision is empty.
+    (revision,) = set((scratch_copy / "alembic/versions").glob("*.py")) - {
+        scratch_copy / "alembic/versions/0001_initial.py"
+    }
+    assert revision.name.endswith("_nothing_changed.py")
+
+
+def test_make_check_runs_everything_ci_runs_and_passes(scratch_copy: Path) -> None:
+    # The whole suite of each variant runs in test_variants.py: here a part of it will do.
+    result = make(scratch_copy, "check", "PYTEST_ARGS=tests/unit/core --no-cov")
+
+    # make echoes each command it runs: the tools, in CI's order.
+    tools = {"ruff", "black", "mypy", "lint-imports", "alembic", "pytest"}
+    commands = [line.split(" ", 1)[0].rsplit("/", 1)[-1] for line in result.stdout.splitlines()]
+    ran = [command for command in commands if command in tools]
+    assert ran == ["ruff", "black", "mypy", "lint-imports", "alembic", "alembic", "pytest"]
+
+
+def test_pre_commit_hooks_pass_offline_and_catch_a_lint_error(
+    scratch_copy: Path, tmp_path: Path
+) -> None:
+    # The hooks are `repo: local` tools of the project's environment: nothing is cloned.
+    env = {
+        "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}",
+        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
+    }
+    subprocess.run(["git", "init", "-q"], cwd=scratch_copy, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=scratch_copy, check=True)
+
+    clean = run(scratch_copy, "pre-commit", "run", "--all-files", env=env, check=False)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+
+    sloppy = scratch_copy / "app/utils/sloppy.py"
+    sloppy.write_text('"""Sloppy."""\n\nimport os  \n', encoding="utf-8")
+    subprocess.run(["git", "add", str(sloppy)], cwd=scratch_copy, check=True)
+    dirty = run(scratch_copy, "pre-commit", "run", "--files", str(sloppy), env=env, check=False)
+    assert dirty.returncode != 0
+    failed = re.findall(r"^(.+?)\.{3,}Failed$", dirty.stdout, flags=re.MULTILINE)
+    assert failed == ["trim trailing whitespace", "ruff"]
 
 
 AWKWARD_NAME = 'Café "Déjà" Vu\'s \\ {API} <&>'

@@ -1,6 +1,7 @@
 """Create the first admin from FIRST_ADMIN_EMAIL and FIRST_ADMIN_PASSWORD.
 
-Run `python -m app.initial_data` after migrating; running it again changes nothing.
+Run `python -m app.initial_data` (or the command line's `create-admin`, app/cli.py) after
+migrating; running it again changes nothing.
 """
 
 import asyncio
@@ -12,18 +13,25 @@ from app.core.config import get_settings
 from app.core.security import PasswordHasher
 from app.repositories.sql.database import get_engine, get_session_factory
 from app.repositories.sql.unit_of_work import SqlUnitOfWork
+from app.services.passwords import LoginPolicy
 from app.services.users import UserService
 
 
-async def create_first_admin() -> str:
-    """Create the first admin unless that email exists; return what happened."""
+async def create_first_admin(email: str | None = None, password: str | None = None) -> str:
+    """Create the first admin unless that email exists; return what happened.
+
+    `email` and `password` default to FIRST_ADMIN_EMAIL and FIRST_ADMIN_PASSWORD.
+    """
     settings = get_settings()
     service = UserService(
-        SqlUnitOfWork(get_session_factory()), PasswordHasher.from_settings(settings)
+        SqlUnitOfWork(get_session_factory()),
+        PasswordHasher.from_settings(settings),
+        LoginPolicy.from_settings(settings),
     )
     try:
         user, created = await service.ensure_admin(
-            settings.FIRST_ADMIN_EMAIL, settings.FIRST_ADMIN_PASSWORD.get_secret_value()
+            email or settings.FIRST_ADMIN_EMAIL,
+            password or settings.FIRST_ADMIN_PASSWORD.get_secret_value(),
         )
     finally:
         await get_engine().dispose()

@@ -1,4 +1,4 @@
-"""Initial schema: {% if cookiecutter.auth == "jwt" and cookiecutter.include_example_resource == "yes" %}users, their items, and refresh-token hashes{% elif cookiecutter.auth == "jwt" %}users and refresh-token hashes{% else %}items{% endif %}.
+"""Initial schema: {% if cookiecutter.auth == "jwt" and cookiecutter.include_example_resource == "yes" %}users, their items, their sessions, and login throttles{% elif cookiecutter.auth == "jwt" %}users, their sessions, and login throttles{% else %}items{% endif %}.
 
 Revision ID: 0001
 Revises:
@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("hashed_password", sa.String(length=255), nullable=False),
         sa.Column("role", sa.String(length=20), nullable=False),
         sa.Column("is_active", sa.Boolean(), nullable=False),
+        sa.Column("token_version", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_user")),
     )
     op.create_index(op.f("ix_user_email"), "user", ["email"], unique=True)
@@ -64,32 +65,43 @@ def upgrade() -> None:
 {%- if cookiecutter.auth == "jwt" %}
 
     op.create_table(
-        "refresh_token",
+        "auth_session",
         *_timestamps(),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("refresh_token_hash", sa.String(length=64), nullable=False),
+        sa.Column("user_agent", sa.String(length=255), nullable=False),
+        sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["user_id"],
             ["user.id"],
-            name=op.f("fk_refresh_token_user_id_user"),
+            name=op.f("fk_auth_session_user_id_user"),
             ondelete="CASCADE",
         ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_refresh_token")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_auth_session")),
     )
-    op.create_index(
-        op.f("ix_refresh_token_token_hash"), "refresh_token", ["token_hash"], unique=True
+    op.create_index(op.f("ix_auth_session_user_id"), "auth_session", ["user_id"], unique=False)
+
+    op.create_table(
+        "login_throttle",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("key_hash", sa.String(length=64), nullable=False),
+        sa.Column("failures", sa.Integer(), nullable=False),
+        sa.Column("window_started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_login_throttle")),
     )
-    op.create_index(op.f("ix_refresh_token_user_id"), "refresh_token", ["user_id"], unique=False)
+    op.create_index(op.f("ix_login_throttle_key_hash"), "login_throttle", ["key_hash"], unique=True)
 {%- endif %}
 
 
 def downgrade() -> None:
     """Drop the tables."""
 {%- if cookiecutter.auth == "jwt" %}
-    op.drop_table("refresh_token")
+    op.drop_table("login_throttle")
+    op.drop_table("auth_session")
 {%- endif %}
 {%- if cookiecutter.include_example_resource == "yes" %}
     op.drop_table("item")

@@ -31,13 +31,14 @@ from app.repositories.interfaces import UnitOfWork
 from app.repositories.sql.database import get_session_factory
 from app.repositories.sql.unit_of_work import SqlUnitOfWork
 {% if cookiecutter.auth == "jwt" -%}
-from app.services.auth import AuthService
+from app.services.auth import AuthService, Caller
 {% endif -%}
 from app.services.health import HealthService
 {% if cookiecutter.include_example_resource == "yes" -%}
 from app.services.items import ItemService
 {% endif -%}
 {% if cookiecutter.auth == "jwt" -%}
+from app.services.passwords import LoginPolicy
 from app.services.users import UserService
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -64,18 +65,26 @@ async def get_token_codec(settings: SettingsDep) -> TokenCodec:
     return TokenCodec(settings)
 
 
+async def get_login_policy(settings: SettingsDep) -> LoginPolicy:
+    """The login throttle's limits and the longest password, from the settings."""
+    return LoginPolicy.from_settings(settings)
+
+
 HasherDep = Annotated[PasswordHasher, Depends(get_password_hasher)]
 CodecDep = Annotated[TokenCodec, Depends(get_token_codec)]
+PolicyDep = Annotated[LoginPolicy, Depends(get_login_policy)]
 
 
-async def get_auth_service(uow: UowDep, hasher: HasherDep, codec: CodecDep) -> AuthService:
+async def get_auth_service(
+    uow: UowDep, hasher: HasherDep, codec: CodecDep, policy: PolicyDep
+) -> AuthService:
     """The authentication use cases."""
-    return AuthService(uow, hasher, codec)
+    return AuthService(uow, hasher, codec, policy)
 
 
-async def get_user_service(uow: UowDep, hasher: HasherDep) -> UserService:
+async def get_user_service(uow: UowDep, hasher: HasherDep, policy: PolicyDep) -> UserService:
     """The user-management use cases."""
-    return UserService(uow, hasher)
+    return UserService(uow, hasher, policy)
 {%- endif %}
 {%- if cookiecutter.include_example_resource == "yes" %}
 
@@ -102,13 +111,21 @@ HealthServiceDep = Annotated[HealthService, Depends(get_health_service)]
 {%- if cookiecutter.auth == "jwt" %}
 
 
-async def get_current_user(
+async def get_current_caller(
     auth: AuthServiceDep, token: Annotated[str | None, Depends(_oauth2_scheme)]
-) -> User:
-    """The active user whose access token came with the request; 401 otherwise."""
+) -> Caller:
+    """The user and session whose access token came with the request; 401 otherwise."""
     if token is None:
         raise AuthenticationError("Not authenticated.")
     return await auth.authenticate(token)
+
+
+CurrentCaller = Annotated[Caller, Depends(get_current_caller)]
+
+
+async def get_current_user(caller: CurrentCaller) -> User:
+    """The active user whose access token came with the request; 401 otherwise."""
+    return caller.user
 
 
 CurrentUser = Annotated[User, Depends(get_current_user)]

@@ -4,8 +4,8 @@ import os
 from functools import lru_cache
 from typing import Literal, Self
 
-from pydantic import Field, {% if cookiecutter.auth == "jwt" %}SecretStr, {% endif %}model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, {% if cookiecutter.auth == "jwt" %}SecretStr, {% endif %}ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 Environment = Literal["local", "test", "production"]
 
@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     ENVIRONMENT: Environment = "local"
     PROJECT_NAME: str = {{ cookiecutter.project_name | python_string }}
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # Log lines as readable text (development) or one JSON object each (production).
+    LOG_FORMAT: Literal["text", "json"] = "text"
     DEBUG: bool = False
 
     DATABASE_URL: str = {% if cookiecutter.database == "postgresql" %}"postgresql+psycopg://postgres:postgres@localhost:5432/{{ cookiecutter.project_slug }}"{% else %}"sqlite+aiosqlite:///./app.db"{% endif %}
@@ -44,8 +46,16 @@ class Settings(BaseSettings):
 
     SECRET_KEY: SecretStr = SecretStr("change-me")
     JWT_ALGORITHM: Literal["HS256", "HS384", "HS512"] = "HS256"
+    # Who issues the tokens and whom they are for: both are checked on decode.
+    JWT_ISSUER: str = {{ cookiecutter.project_slug | python_string }}
+    JWT_AUDIENCE: str = {{ cookiecutter.project_slug | python_string }}
     ACCESS_TOKEN_EXPIRE_MINUTES: int = Field(default=15, gt=0)
     REFRESH_TOKEN_EXPIRE_DAYS: int = Field(default=14, gt=0)
+
+    # This many failed logins for one email within the window lock it for the lockout.
+    LOGIN_MAX_FAILURES: int = Field(default=5, ge=1)
+    LOGIN_FAILURE_WINDOW_MINUTES: int = Field(default=15, gt=0)
+    LOGIN_LOCKOUT_MINUTES: int = Field(default=15, gt=0)
 
     PASSWORD_MIN_LENGTH: int = Field(default=8, ge=8)
     PASSWORD_MAX_LENGTH: int = Field(default=128, le=1024)
@@ -57,6 +67,12 @@ class Settings(BaseSettings):
 {%- endif %}
 
     CORS_ORIGINS: list[str] = []
+    # Host names the app answers to (the Host header); ["*"] allows any.
+    ALLOWED_HOSTS: list[str] = ["*"]
+    # Strict-Transport-Security max-age, in seconds; 0 sends no HSTS header.
+    HSTS_SECONDS: int = Field(default=0, ge=0)
+    # Request bodies larger than this answer 413.
+    MAX_REQUEST_BODY_BYTES: int = Field(default=1024 * 1024, ge=1)
     PAGINATION_MAX_LIMIT: int = Field(default=100, ge=1)
 {%- if cookiecutter.auth == "jwt" %}
 
@@ -66,22 +82,29 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Self:
+        """In production, refuse unsafe values, naming every setting at fault at once."""
         if self.ENVIRONMENT != "production":
             return self
+        problems: list[str] = []
 {%- if cookiecutter.auth == "jwt" %}
         secret = self.SECRET_KEY.get_secret_value()
         if secret in EXAMPLE_SECRETS or len(secret.encode()) < MIN_SECRET_KEY_BYTES:
-            raise ValueError(
+            problems.append(
                 f"SECRET_KEY must be a random value of at least {MIN_SECRET_KEY_BYTES} bytes "
                 "in production, not the example one"
             )
         if self.FIRST_ADMIN_PASSWORD.get_secret_value() in EXAMPLE_SECRETS:
-            raise ValueError("FIRST_ADMIN_PASSWORD must not be the example value in production")
+            problems.append("FIRST_ADMIN_PASSWORD must not be the example value in production")
 {%- endif %}
         if self.DEBUG:
-            raise ValueError("DEBUG must be false in production")
+            problems.append("DEBUG must be false in production")
         if "*" in self.CORS_ORIGINS:
-            raise ValueError("CORS_ORIGINS must list origins, not '*', in production")
+            problems.append(
+                "CORS_ORIGINS must list origins, not '*', in production "
+                "(credentials are allowed, so '*' would let any site act as the user)"
+            )
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
 
     @property
@@ -90,7 +113,26 @@ class Settings(BaseSettings):
         return self.DATABASE_URL.startswith("sqlite")
 
 
+def describe_invalid_settings(error: ValidationError) -> str:
+    """One line per wrong setting: its name and what is wrong, never its value (a secret?)."""
+    lines = ["Invalid settings (from the environment and the .env file):"]
+    for item in error.errors(include_url=False, include_input=False, include_context=False):
+        name = ".".join(str(part) for part in item["loc"])
+        message = item["msg"].removeprefix("Value error, ")
+        lines += [f"  {name}: {line}" if name else f"  {line}" for line in message.splitlines()]
+    return "\n".join(lines)
+
+
 @lru_cache
 def get_settings() -> Settings:
-    """Return the process-wide settings, read on first use."""
-    return Settings()
+    """Return the process-wide settings, read on first use.
+
+    Invalid settings stop the process (`SystemExit`, status 1) with a message that names
+    each wrong setting, instead of a traceback: `uvicorn app.main:app` prints it and exits.
+    """
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise SystemExit(describe_invalid_settings(error)) from None
+    except SettingsError as error:
+        raise SystemExit(f"Invalid settings: {error}") from None

@@ -48,6 +48,14 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 }
 
 
+def normalise_email(email: str) -> str:
+    """Return the form an email is stored and looked up in: trimmed and lower-cased.
+
+    So `A@x.io` and `a@x.io` are one account, and one key of the login throttle.
+    """
+    return email.strip().lower()
+
+
 def has_permission(role: Role | str, permission: Permission) -> bool:
     """Tell whether `role` grants `permission`; unknown roles grant nothing."""
     try:
@@ -108,14 +116,21 @@ def _shared_hasher(time_cost: int, memory_cost_kib: int, concurrency: int) -> Pa
 
 
 class InvalidTokenError(Exception):
-    """A token is malformed, forged, expired or of the wrong type."""
+    """A token is malformed, forged, expired, of the wrong type or for someone else."""
+
+
+# Every token names its user (`sub`), its session (`sid`) and the user's token version
+# (`ver`), besides the registered claims; the issuer and audience are checked on decode.
+REQUIRED_CLAIMS = ("sub", "sid", "ver", "type", "jti", "iat", "exp", "iss", "aud")
 
 
 @dataclass(frozen=True, slots=True)
 class TokenClaims:
     """The claims this app puts into and reads out of its tokens."""
 
-    subject: str
+    user_id: int
+    session_id: int
+    token_version: int
     token_type: TokenType
     jti: str
     issued_at: datetime
@@ -130,13 +145,22 @@ class IssuedToken:
     claims: TokenClaims
 
 
+def _integer(value: object) -> int:
+    # JSON numbers this app wrote; `bool` is an `int` to Python, never to this app.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidTokenError("a claim that holds an id is not an integer")
+    return value
+
+
 class TokenCodec:
-    """Encodes and decodes the app's JWTs with one pinned algorithm."""
+    """Encodes and decodes the app's JWTs with one pinned algorithm, issuer and audience."""
 
     def __init__(self, settings: Settings) -> None:
-        """Take the key, algorithm and lifetimes from `settings`."""
+        """Take the key, algorithm, issuer, audience and lifetimes from `settings`."""
         self._key = settings.SECRET_KEY.get_secret_value()
         self._algorithm = settings.JWT_ALGORITHM
+        self._issuer = settings.JWT_ISSUER
+        self._audience = settings.JWT_AUDIENCE
         self._lifetimes: dict[TokenType, timedelta] = {
             "access": timedelta(minutes=settings.ACCESS_TOKEN_EXPIRE_MINUTES),
             "refresh": timedelta(days=settings.REFRESH_TOKEN_EXPIRE_DAYS),
@@ -147,41 +171,62 @@ class TokenCodec:
         return self._lifetimes[token_type]
 
     def issue(
-        self, subject: str, token_type: TokenType, now: datetime | None = None
+        self,
+        token_type: TokenType,
+        *,
+        user_id: int,
+        session_id: int,
+        token_version: int,
+        now: datetime | None = None,
     ) -> IssuedToken:
-        """Create a signed token of `token_type` for `subject`."""
+        """Create a signed token of `token_type` for one session of one user."""
         issued_at = (now or datetime.now(UTC)).replace(microsecond=0)
         claims = TokenClaims(
-            subject=subject,
+            user_id=user_id,
+            session_id=session_id,
+            token_version=token_version,
             token_type=token_type,
             jti=uuid.uuid4().hex,
             issued_at=issued_at,
             expires_at=issued_at + self._lifetimes[token_type],
         )
         payload: dict[str, Any] = {
-            "sub": claims.subject,
+            "sub": str(claims.user_id),
+            "sid": claims.session_id,
+            "ver": claims.token_version,
             "type": claims.token_type,
             "jti": claims.jti,
             "iat": claims.issued_at,
             "exp": claims.expires_at,
+            "iss": self._issuer,
+            "aud": self._audience,
         }
         return IssuedToken(jwt.encode(payload, self._key, algorithm=self._algorithm), claims)
 
     def decode(self, token: str, expected_type: TokenType) -> TokenClaims:
-        """Verify `token` and return its claims; raise InvalidTokenError otherwise."""
+        """Verify `token` and return its claims; raise InvalidTokenError otherwise.
+
+        Only the configured algorithm is accepted (so neither `none` nor another HMAC),
+        and the signature, expiry, issuer, audience and type must all match.
+        """
         try:
             payload = jwt.decode(
                 token,
                 self._key,
                 algorithms=[self._algorithm],
-                options={"require": ["sub", "type", "jti", "iat", "exp"]},
+                issuer=self._issuer,
+                audience=self._audience,
+                options={"require": list(REQUIRED_CLAIMS)},
             )
-        except jwt.PyJWTError as exc:
+            user_id = int(payload["sub"])
+        except (jwt.PyJWTError, ValueError) as exc:
             raise InvalidTokenError(str(exc)) from exc
         if payload["type"] != expected_type:
             raise InvalidTokenError(f"expected a {expected_type} token")
         return TokenClaims(
-            subject=str(payload["sub"]),
+            user_id=user_id,
+            session_id=_integer(payload["sid"]),
+            token_version=_integer(payload["ver"]),
             token_type=expected_type,
             jti=str(payload["jti"]),
             issued_at=datetime.fromtimestamp(payload["iat"], UTC),
@@ -189,6 +234,6 @@ class TokenCodec:
         )
 
 
-def fingerprint(token: str) -> str:
-    """Return the SHA-256 hex digest under which a refresh token is stored."""
-    return hashlib.sha256(token.encode()).hexdigest()
+def fingerprint(secret: str) -> str:
+    """Return the SHA-256 hex digest under which a refresh token (or an email) is stored."""
+    return hashlib.sha256(secret.encode()).hexdigest()

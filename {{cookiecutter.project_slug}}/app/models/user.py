@@ -17,3 +17,5 @@ class User(IdMixin, TimestampMixin, table=True):
     hashed_password: str = Field(max_length=255)
     role: Role = Field(default=Role.USER, sa_type=sa.String(length=20))
     is_active: bool = Field(default=True)
+    # Named by every token; raising it (new password, deactivation) voids them all at once.
+    token_version: int = Field(default=0)

@@ -14,10 +14,10 @@ from types import TracebackType
 from typing import Protocol, Self, TypeVar
 {%- if cookiecutter.auth == "jwt" and cookiecutter.include_example_resource == "yes" %}
 
-from app.models import Item, RefreshToken, User
+from app.models import AuthSession, Item, LoginThrottle, User
 {%- elif cookiecutter.auth == "jwt" %}
 
-from app.models import RefreshToken, User
+from app.models import AuthSession, LoginThrottle, User
 {%- elif cookiecutter.include_example_resource == "yes" %}
 
 from app.models import Item
@@ -48,6 +48,16 @@ class UserRepository(Repository[User], Protocol):
 
     async def get_by_email(self, email: str) -> User | None:
         """Return the user whose (normalised) email is `email`, if any."""
+        ...
+
+    async def get_signed_in(
+        self, user_id: int, session_id: int, token_version: int, now: datetime
+    ) -> User | None:
+        """Return the user an access token names, in one query, if the token still holds.
+
+        It holds while the user is active, the user's token version is `token_version`,
+        and session `session_id` is the user's, not revoked and not expired at `now`.
+        """
         ...
 
     async def list(self, *, offset: int, limit: int) -> tuple[Sequence[User], int]:
@@ -88,26 +98,64 @@ class ItemRepository(Repository[Item], Protocol):
 {%- if cookiecutter.auth == "jwt" %}
 
 
-class RefreshTokenRepository(Protocol):
-    """Stores the hashes of issued refresh tokens.
+class AuthSessionRepository(Protocol):
+    """Stores sessions: one per login, with the hash of its newest refresh token.
 
-    Not a `Repository`: tokens are found by hash and revoked, never read by id or deleted.
+    Not a `Repository`: sessions are revoked, never deleted (but with their user).
     """
 
-    async def get_by_hash(self, token_hash: str) -> RefreshToken | None:
-        """Return the stored token whose hash is `token_hash`, if any."""
+    async def get(self, session_id: int) -> AuthSession | None:
+        """Return the session with `session_id`, if any."""
         ...
 
-    async def add(self, token: RefreshToken) -> RefreshToken:
-        """Store a newly issued token."""
+    async def add(self, session: AuthSession) -> AuthSession:
+        """Store a new session and give it an id."""
         ...
 
-    async def revoke(self, token_id: int, now: datetime) -> bool:
-        """Revoke one token unless already revoked; tell whether this call revoked it."""
+    async def list_active(
+        self, user_id: int, now: datetime, *, offset: int, limit: int
+    ) -> tuple[Sequence[AuthSession], int]:
+        """Return one page of a user's live sessions at `now`, oldest first, and the total."""
+        ...
+
+    async def rotate(
+        self, session_id: int, old_hash: str, new_hash: str, now: datetime, expires_at: datetime
+    ) -> bool:
+        """Swap the refresh-token hash of a live session from `old_hash` to `new_hash`.
+
+        Atomic: of two concurrent rotations from one hash, one wins. Tell whether this did.
+        """
+        ...
+
+    async def revoke(self, session_id: int, now: datetime) -> bool:
+        """Revoke one session unless already revoked; tell whether this call revoked it."""
         ...
 
     async def revoke_all_for_user(self, user_id: int, now: datetime) -> None:
-        """Revoke every token of one user."""
+        """Revoke every live session of one user."""
+        ...
+
+
+class LoginThrottleRepository(Protocol):
+    """Counts failed logins per key (the hash of an email), shared by every process."""
+
+    async def get_by_key(self, key_hash: str) -> LoginThrottle | None:
+        """Return the throttle of `key_hash`, if it has one."""
+        ...
+
+    async def record_failure(self, key_hash: str, now: datetime, window_start: datetime) -> int:
+        """Count one failure, atomically; return the failures since the window began.
+
+        Failures from before `window_start` are forgotten: the count starts again at 1.
+        """
+        ...
+
+    async def lock(self, key_hash: str, until: datetime) -> None:
+        """Lock `key_hash` until `until`, and start its count again."""
+        ...
+
+    async def clear(self, key_hash: str) -> None:
+        """Forget every failure and lockout of `key_hash`."""
         ...
 {%- endif %}
 
@@ -131,8 +179,13 @@ class UnitOfWork(Protocol):
 {%- if cookiecutter.auth == "jwt" %}
 
     @property
-    def refresh_tokens(self) -> RefreshTokenRepository:
-        """The refresh-token hashes, inside this transaction."""
+    def auth_sessions(self) -> AuthSessionRepository:
+        """The sessions, inside this transaction."""
+        ...
+
+    @property
+    def login_throttles(self) -> LoginThrottleRepository:
+        """The failed-login counts, inside this transaction."""
         ...
 {%- endif %}
 

@@ -1,5 +1,6 @@
-"""Token bodies."""
+"""Token and session bodies."""
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,3 +21,16 @@ class RefreshRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     refresh_token: str = Field(min_length=1, max_length=4096)
+
+
+class SessionRead(BaseModel):
+    """One active session (login) of the caller, as the API shows it: never a token."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    user_agent: str = Field(description="The User-Agent header of the login.")
+    created_at: datetime = Field(description="When the session was opened (the login).")
+    last_used_at: datetime = Field(description="When its refresh token was last used.")
+    expires_at: datetime = Field(description="When it ends unless refreshed before.")
+    current: bool = Field(default=False, description="Whether this request came from it.")

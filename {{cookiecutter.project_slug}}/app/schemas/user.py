@@ -6,7 +6,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field
 
 from app.core.config import get_settings
-from app.core.security import Role
+from app.core.security import Role, normalise_email
 
 
 def _check_password_policy(password: str) -> str:
@@ -21,12 +21,8 @@ def _check_password_policy(password: str) -> str:
     return password
 
 
-def _normalise_email(email: str) -> str:
-    return email.strip().lower()
-
-
 Password = Annotated[str, AfterValidator(_check_password_policy)]
-Email = Annotated[EmailStr, AfterValidator(_normalise_email)]
+Email = Annotated[EmailStr, AfterValidator(normalise_email)]
 FullName = Annotated[str, Field(max_length=200)]
 
 _FORBID_EXTRA = ConfigDict(extra="forbid")
@@ -49,8 +45,8 @@ class UserCreate(UserRegister):
     is_active: bool = True
 
 
-class UserUpdateMe(BaseModel):
-    """What users may change about themselves: never their role or active flag.
+class UserChanges(BaseModel):
+    """The fields of an account anyone who may change it may change.
 
     Fields left out, or sent as null, stay as they are.
     """
@@ -62,7 +58,17 @@ class UserUpdateMe(BaseModel):
     full_name: FullName | None = None
 
 
-class UserUpdate(UserUpdateMe):
+class UserUpdateMe(UserChanges):
+    """What users may change about themselves: never their role or active flag.
+
+    A new email or password needs the current password too: an access token alone,
+    which may have been stolen, must not be enough to take the account over.
+    """
+
+    current_password: str | None = None
+
+
+class UserUpdate(UserChanges):
     """What an admin may change about any user."""
 
     role: Role | None = None

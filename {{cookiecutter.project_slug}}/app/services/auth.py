@@ -1,35 +1,65 @@
-"""Registration, login, token refresh and logout."""
+"""Registration, login, sessions and the tokens that carry them."""
 
-from app.core.errors import AuthenticationError, ConflictError
+import hmac
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from app.core.errors import AuthenticationError, ConflictError, NotFoundError
 from app.core.security import (
     InvalidTokenError,
+    IssuedToken,
     PasswordHasher,
     Role,
+    TokenClaims,
     TokenCodec,
+    TokenType,
     fingerprint,
+    normalise_email,
 )
-from app.models import RefreshToken, User
+from app.models import AuthSession, User
 from app.repositories.interfaces import UnitOfWork
 from app.schemas.auth import TokenPair
 from app.schemas.user import UserRegister
+from app.services.passwords import LoginPolicy, PasswordGuard
 from app.utils.time import utcnow
 
 # One message for every failed login, so it does not tell which emails exist.
 BAD_CREDENTIALS = "Incorrect email or password."
 BAD_TOKEN = "The token is invalid or has expired."
+SESSION_NOT_FOUND = "Session not found."
+USER_AGENT_MAX_LENGTH = 255
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who sent a request: the user, and the session their access token belongs to."""
+
+    user: User
+    session_id: int
+
+
+def _is_live(session: AuthSession, now: datetime) -> bool:
+    return session.revoked_at is None and session.expires_at > now
 
 
 class AuthService:
-    """Signs users up and in, and manages the tokens they hold."""
+    """Signs users up and in, and manages their sessions and the tokens of those."""
 
-    def __init__(self, uow: UnitOfWork, hasher: PasswordHasher, codec: TokenCodec) -> None:
-        """Use `uow` for storage, `hasher` for passwords and `codec` for tokens."""
+    def __init__(
+        self, uow: UnitOfWork, hasher: PasswordHasher, codec: TokenCodec, policy: LoginPolicy
+    ) -> None:
+        """Use `uow` for storage, `hasher` for passwords, `codec` for tokens, `policy` for logins."""
         self.uow = uow
         self.hasher = hasher
         self.codec = codec
+        self.guard = PasswordGuard(uow, hasher, policy)
 
     async def register(self, data: UserRegister) -> User:
-        """Create an account with the `user` role; ConflictError if the email is taken."""
+        """Create an account with the `user` role; ConflictError if the email is taken.
+
+        The unique key on the email decides between concurrent sign-ups: one wins.
+        """
         hashed = await self.hasher.hash(data.password)
         async with self.uow:
             if await self.uow.users.get_by_email(data.email) is not None:
@@ -45,79 +75,137 @@ class AuthService:
             await self.uow.commit()
         return user
 
-    async def login(self, email: str, password: str) -> TokenPair:
-        """Check the credentials and issue a token pair."""
+    async def login(self, email: str, password: str, user_agent: str = "") -> TokenPair:
+        """Check the credentials and open a session; return its first token pair.
+
+        TooManyAttemptsError while the email is locked out by failed attempts.
+        """
+        email = normalise_email(email)
         async with self.uow:
-            user = await self.uow.users.get_by_email(email.strip().lower())
-        # Hash outside the transaction: it is slow, and must not hold a connection.
-        stored_hash = user.hashed_password if user is not None else None
-        if not await self.hasher.verify(password, stored_hash):
+            found = await self.uow.users.get_by_email(email)
+        # Hash outside any transaction: it is slow, and must not hold a connection.
+        user = await self.guard.verify(email, password, found)
+        if user is None:
             raise AuthenticationError(BAD_CREDENTIALS)
-        if user is None or not user.is_active:
-            raise AuthenticationError(BAD_CREDENTIALS)
+        assert user.id is not None
+        now = utcnow()
         async with self.uow:
-            pair = await self._issue_pair(user)
+            session = await self.uow.auth_sessions.add(
+                AuthSession(
+                    user_id=user.id,
+                    refresh_token_hash="",
+                    user_agent=user_agent[:USER_AGENT_MAX_LENGTH],
+                    last_used_at=now,
+                    expires_at=now,
+                )
+            )
+            assert session.id is not None
+            pair, issued = self._issue_pair(user, session.id, now)
+            session.refresh_token_hash = fingerprint(issued.token)
+            session.expires_at = issued.claims.expires_at
             await self.uow.commit()
         return pair
 
     async def refresh(self, refresh_token: str) -> TokenPair:
-        """Trade a refresh token for a new pair; the old one stops working."""
+        """Trade the newest refresh token of a session for a new pair.
+
+        The token sent stops working. A token the session already traded in is taken for
+        a stolen copy: it ends the session, so the newest token stops working too.
+        """
+        claims = self._decode(refresh_token, "refresh")
+        now = utcnow()
         async with self.uow:
-            stored = await self._live_refresh_token(refresh_token)
-            user = await self.uow.users.get(stored.user_id)
-            if user is None or not user.is_active:
+            session = await self._live_session(claims, now)
+            if not hmac.compare_digest(session.refresh_token_hash, fingerprint(refresh_token)):
+                await self.uow.auth_sessions.revoke(claims.session_id, now)
+                await self.uow.commit()
                 raise AuthenticationError(BAD_TOKEN)
-            assert stored.id is not None
-            if not await self.uow.refresh_tokens.revoke(stored.id, utcnow()):
+            user = await self.uow.users.get(claims.user_id)
+            if user is None or not user.is_active or user.token_version != claims.token_version:
+                raise AuthenticationError(BAD_TOKEN)
+            pair, issued = self._issue_pair(user, claims.session_id, now)
+            if not await self.uow.auth_sessions.rotate(
+                claims.session_id,
+                session.refresh_token_hash,
+                fingerprint(issued.token),
+                now,
+                issued.claims.expires_at,
+            ):
                 raise AuthenticationError(BAD_TOKEN)  # a concurrent refresh won the race
-            pair = await self._issue_pair(user)
             await self.uow.commit()
         return pair
 
     async def logout(self, refresh_token: str) -> None:
-        """Revoke a refresh token; an unknown or spent token is an error."""
+        """End the session a refresh token belongs to; its access tokens stop at once."""
+        claims = self._decode(refresh_token, "refresh")
+        now = utcnow()
         async with self.uow:
-            stored = await self._live_refresh_token(refresh_token)
-            assert stored.id is not None
-            await self.uow.refresh_tokens.revoke(stored.id, utcnow())
+            await self._live_session(claims, now)
+            await self.uow.auth_sessions.revoke(claims.session_id, now)
             await self.uow.commit()
 
-    async def authenticate(self, access_token: str) -> User:
-        """Return the active user an access token belongs to."""
-        try:
-            claims = self.codec.decode(access_token, "access")
-            user_id = int(claims.subject)
-        except (InvalidTokenError, ValueError) as exc:
-            raise AuthenticationError(BAD_TOKEN) from exc
-        async with self.uow:
-            user = await self.uow.users.get(user_id)
-        if user is None or not user.is_active:
-            raise AuthenticationError(BAD_TOKEN)
-        return user
+    async def authenticate(self, access_token: str) -> Caller:
+        """Return who an access token speaks for, if it still holds (one query).
 
-    async def _live_refresh_token(self, refresh_token: str) -> RefreshToken:
+        It holds while its user is active and has the token's version, and its session
+        is the user's and neither revoked nor expired.
+        """
+        claims = self._decode(access_token, "access")
+        async with self.uow:
+            user = await self.uow.users.get_signed_in(
+                claims.user_id, claims.session_id, claims.token_version, utcnow()
+            )
+        if user is None:
+            raise AuthenticationError(BAD_TOKEN)
+        return Caller(user=user, session_id=claims.session_id)
+
+    async def list_sessions(
+        self, user: User, *, offset: int, limit: int
+    ) -> tuple[Sequence[AuthSession], int]:
+        """Return one page of the live sessions of `user`, oldest first, and their total."""
+        assert user.id is not None
+        async with self.uow:
+            return await self.uow.auth_sessions.list_active(
+                user.id, utcnow(), offset=offset, limit=limit
+            )
+
+    async def revoke_session(self, user: User, session_id: int) -> None:
+        """End one live session of `user`; NotFoundError for any other session."""
+        now = utcnow()
+        async with self.uow:
+            session = await self.uow.auth_sessions.get(session_id)
+            if session is None or session.user_id != user.id or not _is_live(session, now):
+                raise NotFoundError(SESSION_NOT_FOUND)
+            await self.uow.auth_sessions.revoke(session_id, now)
+            await self.uow.commit()
+
+    def _decode(self, token: str, token_type: TokenType) -> TokenClaims:
         try:
-            self.codec.decode(refresh_token, "refresh")
+            return self.codec.decode(token, token_type)
         except InvalidTokenError as exc:
             raise AuthenticationError(BAD_TOKEN) from exc
-        stored = await self.uow.refresh_tokens.get_by_hash(fingerprint(refresh_token))
-        if stored is None or stored.revoked_at is not None:
-            raise AuthenticationError(BAD_TOKEN)
-        return stored
 
-    async def _issue_pair(self, user: User) -> TokenPair:
-        assert user.id is not None
-        access = self.codec.issue(str(user.id), "access")
-        refresh = self.codec.issue(str(user.id), "refresh")
-        await self.uow.refresh_tokens.add(
-            RefreshToken(
-                user_id=user.id,
-                token_hash=fingerprint(refresh.token),
-                expires_at=refresh.claims.expires_at,
-            )
+    async def _live_session(self, claims: TokenClaims, now: datetime) -> AuthSession:
+        session = await self.uow.auth_sessions.get(claims.session_id)
+        if session is None or session.user_id != claims.user_id or not _is_live(session, now):
+            raise AuthenticationError(BAD_TOKEN)
+        return session
+
+    def _issue_pair(
+        self, user: User, session_id: int, now: datetime
+    ) -> tuple[TokenPair, IssuedToken]:
+        """Issue an access and a refresh token of one session; return the refresh one too."""
+        user_id, version = user.id, user.token_version
+        assert user_id is not None
+        access = self.codec.issue(
+            "access", user_id=user_id, session_id=session_id, token_version=version, now=now
         )
-        return TokenPair(
+        refresh = self.codec.issue(
+            "refresh", user_id=user_id, session_id=session_id, token_version=version, now=now
+        )
+        pair = TokenPair(
             access_token=access.token,
             refresh_token=refresh.token,
             expires_in=int(self.codec.lifetime("access").total_seconds()),
         )
+        return pair, refresh

@@ -2,23 +2,35 @@
 
 from collections.abc import Sequence
 
-from app.core.errors import BusinessRuleError, ConflictError, NotFoundError
-from app.core.security import PasswordHasher, Role
+from app.core.config import get_settings
+from app.core.errors import (
+    BusinessRuleError,
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+)
+from app.core.security import PasswordHasher, Role, normalise_email
 from app.models import User
 from app.repositories.interfaces import UnitOfWork
-from app.schemas.user import UserCreate, UserUpdate, UserUpdateMe
+from app.schemas.user import UserChanges, UserCreate, UserUpdate, UserUpdateMe
+from app.services.passwords import LoginPolicy, PasswordGuard
 from app.utils.time import utcnow
 
 USER_NOT_FOUND = "User not found."
+CURRENT_PASSWORD_REQUIRED = "Send current_password to change your email or password."
+WRONG_CURRENT_PASSWORD = "The current password is incorrect."
 
 
 class UserService:
     """The use cases around user accounts."""
 
-    def __init__(self, uow: UnitOfWork, hasher: PasswordHasher) -> None:
-        """Use `uow` for storage and `hasher` for passwords."""
+    def __init__(
+        self, uow: UnitOfWork, hasher: PasswordHasher, policy: LoginPolicy | None = None
+    ) -> None:
+        """Use `uow`, `hasher`, and `policy` (default: the settings') for current passwords."""
         self.uow = uow
         self.hasher = hasher
+        self.guard = PasswordGuard(uow, hasher, policy or LoginPolicy.from_settings(get_settings()))
 
     async def list_users(self, *, offset: int, limit: int) -> tuple[Sequence[User], int]:
         """Return one page of users and the total."""
@@ -48,12 +60,25 @@ class UserService:
         return user
 
     async def update_me(self, current: User, data: UserUpdateMe) -> User:
-        """Change one's own name, email or password."""
+        """Change one's own name, email or password.
+
+        A new email or password needs the current password: BusinessRuleError without it,
+        PermissionDeniedError when it is wrong. Wrong ones count against the login
+        throttle of the account, as failed logins do.
+        """
         assert current.id is not None
+        if data.password is not None or data.email not in (None, current.email):
+            if data.current_password is None:
+                raise BusinessRuleError(CURRENT_PASSWORD_REQUIRED)
+            if await self.guard.verify(current.email, data.current_password, current) is None:
+                raise PermissionDeniedError(WRONG_CURRENT_PASSWORD)
         return await self._update(current.id, data)
 
     async def update_user(self, user_id: int, data: UserUpdate) -> User:
-        """Change any field of a user; the last active admin stays an active admin."""
+        """Change any field of a user; the last active admin stays an active admin.
+
+        A new password or a deactivation ends the user's sessions at once.
+        """
         return await self._update(user_id, data)
 
     async def delete_user(self, user_id: int) -> None:
@@ -67,7 +92,7 @@ class UserService:
 
     async def ensure_admin(self, email: str, password: str) -> tuple[User, bool]:
         """Create an admin with these credentials unless the email exists; say if created."""
-        email = email.strip().lower()
+        email = normalise_email(email)
         async with self.uow:
             existing = await self.uow.users.get_by_email(email)
         if existing is not None:
@@ -77,8 +102,10 @@ class UserService:
             True,
         )
 
-    async def _update(self, user_id: int, data: UserUpdateMe) -> User:
-        changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    async def _update(self, user_id: int, data: UserChanges) -> User:
+        changes = data.model_dump(
+            exclude_unset=True, exclude_none=True, exclude={"current_password"}
+        )
         password = changes.pop("password", None)
         hashed = await self.hasher.hash(password) if password is not None else None
         async with self.uow:
@@ -90,12 +117,16 @@ class UserService:
                 or changes.get("is_active", True) is not True
             ):
                 raise BusinessRuleError("the last active admin must stay an active admin")
+            deactivated = user.is_active and changes.get("is_active", True) is not True
             for field, value in changes.items():
                 setattr(user, field, value)
             if hashed is not None:
                 user.hashed_password = hashed
-                # A new password ends every session the old one opened.
-                await self.uow.refresh_tokens.revoke_all_for_user(user_id, utcnow())
+            if hashed is not None or deactivated:
+                # Every session ends, and a new token version voids every token already
+                # issued: each request checks it, so they stop working at once.
+                user.token_version += 1
+                await self.uow.auth_sessions.revoke_all_for_user(user_id, utcnow())
             user.updated_at = utcnow()
             await self.uow.commit()
         return user

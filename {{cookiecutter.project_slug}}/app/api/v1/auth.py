@@ -1,16 +1,20 @@
-"""Sign-up, login, token refresh and logout."""
+"""Sign-up, login, token refresh and logout, and one's own sessions."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, Header, Path, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
-from app.api.deps import AuthServiceDep
+from app.api.deps import AuthServiceDep, CurrentCaller
+from app.api.v1.pagination import PageParams
 from app.core.errors import error_responses
-from app.schemas.auth import RefreshRequest, TokenPair
+from app.schemas.auth import RefreshRequest, SessionRead, TokenPair
+from app.schemas.common import Page
 from app.schemas.user import UserRead, UserRegister
 
 router = APIRouter(prefix="/auth", tags=["auth"])
+
+SessionId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The session's id.")]
 
 
 @router.post(
@@ -27,13 +31,19 @@ async def register(data: UserRegister, auth: AuthServiceDep) -> UserRead:
 @router.post(
     "/login",
     summary="Log in for a token pair",
-    responses=error_responses(401, 422),
+    responses=error_responses(401, 422, 429),
 )
 async def login(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], auth: AuthServiceDep
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    auth: AuthServiceDep,
+    user_agent: Annotated[str, Header(include_in_schema=False)] = "",
 ) -> TokenPair:
-    """Trade an email (as `username`) and password for an access and a refresh token."""
-    return await auth.login(form.username, form.password)
+    """Trade an email (as `username`) and password for an access and a refresh token.
+
+    Each login opens a session. Repeated failures for one email lock it for a while:
+    `429` with `Retry-After`.
+    """
+    return await auth.login(form.username, form.password, user_agent)
 
 
 @router.post(
@@ -50,9 +60,39 @@ async def refresh(data: RefreshRequest, auth: AuthServiceDep) -> TokenPair:
     "/logout",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    summary="Revoke a refresh token",
+    summary="End the session of a refresh token",
     responses=error_responses(401, 422),
 )
 async def logout(data: RefreshRequest, auth: AuthServiceDep) -> None:
-    """Revoke a refresh token, ending the session it belongs to."""
+    """End the session a refresh token belongs to: its refresh and access tokens stop working."""
     await auth.logout(data.refresh_token)
+
+
+@router.get(
+    "/sessions",
+    summary="List your sessions",
+    responses=error_responses(401, 422),
+)
+async def list_sessions(
+    caller: CurrentCaller, page: PageParams, auth: AuthServiceDep
+) -> Page[SessionRead]:
+    """Return one page of your active sessions (logins), oldest first; `current` marks this one."""
+    found, total = await auth.list_sessions(caller.user, offset=page.offset, limit=page.limit)
+    sessions = page.page(SessionRead, found, total)
+    for session in sessions.items:
+        session.current = session.id == caller.session_id
+    return sessions
+
+
+@router.delete(
+    "/sessions/{session_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="End one of your sessions",
+    responses=error_responses(401, 404, 422),
+)
+async def revoke_session(
+    session_id: SessionId, caller: CurrentCaller, auth: AuthServiceDep
+) -> None:
+    """End one of your sessions: its refresh and access tokens stop working at once."""
+    await auth.revoke_session(caller.user, session_id)

@@ -26,10 +26,15 @@ async def read_me(user: CurrentUser) -> UserRead:
 @router.patch(
     "/me",
     summary="Update your own account",
-    responses=error_responses(*_AUTH_ERRORS, 409),
+    responses=error_responses(*_AUTH_ERRORS, 403, 409, 429),
 )
 async def update_me(data: UserUpdateMe, user: CurrentUser, users: UserServiceDep) -> UserRead:
-    """Change your name, email or password; a new password ends your other sessions."""
+    """Change your name, email or password.
+
+    A new email or password needs `current_password` (`422` without it, `403` when wrong;
+    wrong ones count towards the login lockout, `429`). A new password ends every session
+    of yours, this one included: log in again with it.
+    """
     return UserRead.model_validate(await users.update_me(user, data))
 
 

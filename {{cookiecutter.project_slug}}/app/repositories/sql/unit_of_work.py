@@ -7,12 +7,15 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+{% if cookiecutter.auth == "jwt" -%}
+from app.repositories.sql.auth_sessions import SqlAuthSessionRepository
+{% endif -%}
 from app.repositories.sql.flush import flush_or_conflict
 {%- if cookiecutter.include_example_resource == "yes" %}
 from app.repositories.sql.items import SqlItemRepository
 {%- endif %}
 {%- if cookiecutter.auth == "jwt" %}
-from app.repositories.sql.refresh_tokens import SqlRefreshTokenRepository
+from app.repositories.sql.login_throttles import SqlLoginThrottleRepository
 from app.repositories.sql.users import SqlUserRepository
 {%- endif %}
 
@@ -30,7 +33,8 @@ class SqlUnitOfWork:
     items: SqlItemRepository
 {%- endif %}
 {%- if cookiecutter.auth == "jwt" %}
-    refresh_tokens: SqlRefreshTokenRepository
+    auth_sessions: SqlAuthSessionRepository
+    login_throttles: SqlLoginThrottleRepository
 {%- endif %}
 {%- endif %}
 
@@ -53,7 +57,8 @@ class SqlUnitOfWork:
         self.items = SqlItemRepository(session)
 {%- endif %}
 {%- if cookiecutter.auth == "jwt" %}
-        self.refresh_tokens = SqlRefreshTokenRepository(session)
+        self.auth_sessions = SqlAuthSessionRepository(session)
+        self.login_throttles = SqlLoginThrottleRepository(session)
 {%- endif %}
         return self
 

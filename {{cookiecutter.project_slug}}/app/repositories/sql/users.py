@@ -1,13 +1,14 @@
 """Users on SQLAlchemy."""
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.core.security import Role
-from app.models import User
+from app.models import AuthSession, User
 from app.repositories.sql.flush import flush_or_conflict
 
 
@@ -25,6 +26,24 @@ class SqlUserRepository:
     async def get_by_email(self, email: str) -> User | None:
         """Return the user whose email is `email`, if any."""
         result = await self._session.execute(select(User).where(col(User.email) == email))
+        return result.scalar_one_or_none()
+
+    async def get_signed_in(
+        self, user_id: int, session_id: int, token_version: int, now: datetime
+    ) -> User | None:
+        """Return the user an access token names, joined with its live session: one query."""
+        result = await self._session.execute(
+            select(User)
+            .join(AuthSession, col(AuthSession.user_id) == col(User.id))
+            .where(
+                col(User.id) == user_id,
+                col(User.is_active).is_(True),
+                col(User.token_version) == token_version,
+                col(AuthSession.id) == session_id,
+                col(AuthSession.revoked_at).is_(None),
+                col(AuthSession.expires_at) > now,
+            )
+        )
         return result.scalar_one_or_none()
 
     async def list(self, *, offset: int, limit: int) -> tuple[Sequence[User], int]:

@@ -48,7 +48,7 @@ async def _call(
     client: httpx.AsyncClient, method: str, path: str, headers: dict[str, str] | None = None
 ) -> httpx.Response:
     # Any id will do: access is checked before the resource is looked up.
-    url = path.replace("{user_id}", "1").replace("{item_id}", "1")
+    url = path.replace("{user_id}", "1").replace("{item_id}", "1").replace("{session_id}", "1")
     body: dict[str, object] | None = {} if method in {"POST", "PATCH", "PUT"} else None
     return await client.request(method, url, json=body, headers=headers)
 

@@ -155,3 +155,83 @@ def test_production_refuses_debug() -> None:
 def test_production_refuses_a_wildcard_cors_origin() -> None:
     with pytest.raises(ValidationError, match="CORS_ORIGINS"):
         _production(CORS_ORIGINS=["*"])
+
+
+def test_production_names_every_unsafe_setting_at_once() -> None:
+    with pytest.raises(ValidationError) as caught:
+{%- if cookiecutter.auth == "jwt" %}
+        _production(DEBUG=True, CORS_ORIGINS=["*"], SECRET_KEY="change-me")
+{%- else %}
+        _production(DEBUG=True, CORS_ORIGINS=["*"])
+{%- endif %}
+
+    message = str(caught.value)
+{%- if cookiecutter.auth == "jwt" %}
+    assert all(name in message for name in ("SECRET_KEY", "DEBUG", "CORS_ORIGINS"))
+{%- else %}
+    assert all(name in message for name in ("DEBUG", "CORS_ORIGINS"))
+{%- endif %}
+
+
+# ---------------------------------------------------------------- refusing to start
+
+
+def _read_settings(monkeypatch: pytest.MonkeyPatch, **environment: str) -> Settings:
+    """Read the settings as `get_settings()` does on first use, with this environment."""
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    return get_settings.__wrapped__()
+
+
+def test_unsafe_production_settings_stop_the_process_naming_the_setting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with pytest.raises(SystemExit) as caught:
+        _read_settings(monkeypatch, ENVIRONMENT="production", DEBUG="true", CORS_ORIGINS='["*"]')
+
+    lines = str(caught.value).splitlines()
+    assert lines[0] == "Invalid settings (from the environment and the .env file):"
+    assert lines[1] == "  DEBUG must be false in production"
+    assert lines[2].startswith("  CORS_ORIGINS must list origins, not '*', in production")
+    assert len(lines) == 3
+{%- if cookiecutter.auth == "jwt" %}
+
+
+def test_the_message_names_a_weak_secret_key_without_showing_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with pytest.raises(SystemExit) as caught:
+        _read_settings(monkeypatch, ENVIRONMENT="production", SECRET_KEY="short-but-secret")
+
+    assert "SECRET_KEY must be a random value of at least 32 bytes" in str(caught.value)
+    assert "short-but-secret" not in str(caught.value)
+{%- endif %}
+
+
+def test_a_setting_of_the_wrong_type_stops_the_process_naming_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with pytest.raises(SystemExit) as caught:
+        _read_settings(monkeypatch, PAGINATION_MAX_LIMIT="lots")
+
+    assert "  PAGINATION_MAX_LIMIT: Input should be a valid integer" in str(caught.value)
+    assert "lots" not in str(caught.value)
+
+
+def test_a_list_setting_that_is_not_json_stops_the_process_naming_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with pytest.raises(SystemExit, match='field "ALLOWED_HOSTS"'):
+        _read_settings(monkeypatch, ALLOWED_HOSTS="api.example.com")
+
+
+def test_the_hardening_defaults_suit_development(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("ALLOWED_HOSTS", "HSTS_SECONDS", "MAX_REQUEST_BODY_BYTES", "LOG_FORMAT"):
+        monkeypatch.delenv(name, raising=False)
+
+    settings = _settings()
+
+    assert settings.ALLOWED_HOSTS == ["*"]
+    assert settings.HSTS_SECONDS == 0
+    assert settings.MAX_REQUEST_BODY_BYTES == 1024 * 1024
+    assert settings.LOG_FORMAT == "text"

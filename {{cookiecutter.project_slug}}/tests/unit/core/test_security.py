@@ -12,20 +12,30 @@ from app.core.config import Settings
 from app.core.security import (
     ROLE_PERMISSIONS,
     InvalidTokenError,
+    IssuedToken,
     PasswordHasher,
     Permission,
     Role,
     TokenCodec,
+    TokenType,
     fingerprint,
     has_permission,
+    normalise_email,
 )
 
 # 64 bytes: long enough for HS512 as well, so PyJWT has no reason to warn.
 SECRET = "unit-test-secret-key-" + "k" * 43
+ISSUER = "unit-test-issuer"
+AUDIENCE = "unit-test-audience"
 
 
 def _settings(**overrides: Any) -> Settings:
-    fields: dict[str, Any] = {"SECRET_KEY": SECRET, "JWT_ALGORITHM": "HS256"}
+    fields: dict[str, Any] = {
+        "SECRET_KEY": SECRET,
+        "JWT_ALGORITHM": "HS256",
+        "JWT_ISSUER": ISSUER,
+        "JWT_AUDIENCE": AUDIENCE,
+    }
     return Settings(_env_file=None, **(fields | overrides))
 
 
@@ -72,6 +82,14 @@ def test_an_unknown_role_grants_nothing() -> None:
 
 def test_every_role_has_an_entry_in_the_permission_map() -> None:
     assert set(ROLE_PERMISSIONS) == set(Role)
+
+
+# ---------------------------------------------------------------- emails
+
+
+@pytest.mark.parametrize("email", ["A@x.io", "a@X.IO", "  a@x.io ", "a@x.io"])
+def test_emails_that_differ_in_case_or_spaces_normalise_to_one(email: str) -> None:
+    assert normalise_email(email) == "a@x.io"
 
 
 # ---------------------------------------------------------------- passwords
@@ -150,16 +168,52 @@ def token_codec() -> TokenCodec:
     return TokenCodec(_settings())
 
 
+def _issue(codec: TokenCodec, token_type: TokenType = "access", **overrides: Any) -> IssuedToken:
+    fields: dict[str, Any] = {"user_id": 42, "session_id": 7, "token_version": 3}
+    return codec.issue(token_type, **(fields | overrides))
+
+
+def _claims(**overrides: Any) -> dict[str, Any]:
+    """The claims of a valid access token of the codec `_settings()` makes."""
+    now = datetime.now(UTC)
+    claims: dict[str, Any] = {
+        "sub": "42",
+        "sid": 7,
+        "ver": 3,
+        "type": "access",
+        "jti": "x",
+        "iat": now,
+        "exp": now + timedelta(minutes=5),
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+    }
+    return claims | overrides
+
+
 def test_an_issued_token_decodes_to_its_claims(token_codec: TokenCodec) -> None:
-    issued = token_codec.issue("42", "access")
+    issued = _issue(token_codec)
 
     assert token_codec.decode(issued.token, "access") == issued.claims
+
+
+def test_a_token_carries_its_user_session_and_token_version(token_codec: TokenCodec) -> None:
+    claims = token_codec.decode(_issue(token_codec, "refresh").token, "refresh")
+
+    assert (claims.user_id, claims.session_id, claims.token_version) == (42, 7, 3)
+    assert claims.token_type == "refresh"
+
+
+def test_a_token_names_the_issuer_and_audience_of_the_settings(token_codec: TokenCodec) -> None:
+    payload = jwt.decode(_issue(token_codec).token, options={"verify_signature": False})
+
+    assert (payload["iss"], payload["aud"]) == (ISSUER, AUDIENCE)
+    assert payload["sub"] == "42"
 
 
 def test_a_token_expires_after_the_lifetime_of_its_type(token_codec: TokenCodec) -> None:
     now = datetime(2030, 1, 1, tzinfo=UTC)
 
-    claims = token_codec.issue("42", "refresh", now=now).claims
+    claims = _issue(token_codec, "refresh", now=now).claims
 
     assert claims.issued_at == now
     assert claims.expires_at == now + token_codec.lifetime("refresh")
@@ -173,38 +227,53 @@ def test_lifetimes_come_from_the_settings() -> None:
 
 
 def test_every_token_gets_its_own_id(token_codec: TokenCodec) -> None:
-    first = token_codec.issue("42", "refresh")
-    second = token_codec.issue("42", "refresh")
+    first = _issue(token_codec, "refresh")
+    second = _issue(token_codec, "refresh")
 
     assert first.claims.jti != second.claims.jti
     assert first.token != second.token
 
 
-def test_a_token_of_the_wrong_type_is_rejected(token_codec: TokenCodec) -> None:
-    refresh = token_codec.issue("42", "refresh").token
-
+@pytest.mark.parametrize(("issued", "expected"), [("refresh", "access"), ("access", "refresh")])
+def test_a_token_of_the_other_type_is_rejected(
+    token_codec: TokenCodec, issued: TokenType, expected: TokenType
+) -> None:
     with pytest.raises(InvalidTokenError):
-        token_codec.decode(refresh, "access")
+        token_codec.decode(_issue(token_codec, issued).token, expected)
 
 
 def test_an_expired_token_is_rejected(token_codec: TokenCodec) -> None:
     long_ago = datetime.now(UTC) - timedelta(days=1)
-    expired = token_codec.issue("42", "access", now=long_ago).token
+    expired = _issue(token_codec, now=long_ago).token
 
     with pytest.raises(InvalidTokenError):
         token_codec.decode(expired, "access")
 
 
 def test_a_token_signed_with_another_key_is_rejected(token_codec: TokenCodec) -> None:
-    other = TokenCodec(_settings(SECRET_KEY="another-secret-key-of-at-least-32-bytes"))
-    forged = other.issue("42", "access").token
+    other = TokenCodec(_settings(SECRET_KEY="another-secret-key-" + "o" * 45))
+    forged = _issue(other).token
 
     with pytest.raises(InvalidTokenError):
         token_codec.decode(forged, "access")
 
 
+@pytest.mark.parametrize(
+    "settings",
+    [{"JWT_ISSUER": "someone-else"}, {"JWT_AUDIENCE": "another-api"}],
+    ids=["issuer", "audience"],
+)
+def test_a_token_for_another_issuer_or_audience_is_rejected(
+    token_codec: TokenCodec, settings: dict[str, str]
+) -> None:
+    elsewhere = _issue(TokenCodec(_settings(**settings))).token
+
+    with pytest.raises(InvalidTokenError):
+        token_codec.decode(elsewhere, "access")
+
+
 def test_a_token_with_a_tampered_payload_is_rejected(token_codec: TokenCodec) -> None:
-    header, payload, signature = token_codec.issue("42", "access").token.split(".")
+    header, payload, signature = _issue(token_codec).token.split(".")
     claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     claims["sub"] = "1"
     tampered_payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=")
@@ -214,33 +283,53 @@ def test_a_token_with_a_tampered_payload_is_rejected(token_codec: TokenCodec) ->
 
 
 def test_an_unsigned_token_is_rejected(token_codec: TokenCodec) -> None:
-    now = datetime.now(UTC)
-    claims = {"sub": "42", "type": "access", "jti": "x", "iat": now, "exp": now + timedelta(1)}
-    unsigned = jwt.encode(claims, key=None, algorithm="none")
+    unsigned = jwt.encode(_claims(), key=None, algorithm="none")
 
     with pytest.raises(InvalidTokenError):
         token_codec.decode(unsigned, "access")
 
 
-def test_a_token_signed_with_another_algorithm_is_rejected(token_codec: TokenCodec) -> None:
-    now = datetime.now(UTC)
-    claims = {"sub": "42", "type": "access", "jti": "x", "iat": now, "exp": now + timedelta(1)}
-    other_algorithm = jwt.encode(claims, SECRET, algorithm="HS512")
+@pytest.mark.parametrize("algorithm", ["HS384", "HS512"])
+def test_a_token_signed_with_another_algorithm_is_rejected(
+    token_codec: TokenCodec, algorithm: str
+) -> None:
+    other_algorithm = jwt.encode(_claims(), SECRET, algorithm=algorithm)
 
     with pytest.raises(InvalidTokenError):
         token_codec.decode(other_algorithm, "access")
 
 
-@pytest.mark.parametrize("missing", ["sub", "type", "jti", "iat", "exp"])
+def test_the_claims_helper_makes_a_token_the_codec_accepts(token_codec: TokenCodec) -> None:
+    token = jwt.encode(_claims(), SECRET, algorithm="HS256")
+
+    assert token_codec.decode(token, "access").user_id == 42
+
+
+@pytest.mark.parametrize(
+    "missing", ["sub", "sid", "ver", "type", "jti", "iat", "exp", "iss", "aud"]
+)
 def test_a_token_missing_a_required_claim_is_rejected(
     token_codec: TokenCodec, missing: str
 ) -> None:
-    now = datetime.now(UTC)
-    claims = {"sub": "42", "type": "access", "jti": "x", "iat": now, "exp": now + timedelta(1)}
+    claims = _claims()
     del claims[missing]
 
     with pytest.raises(InvalidTokenError):
         token_codec.decode(jwt.encode(claims, SECRET, algorithm="HS256"), "access")
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [{"sub": "not-a-number"}, {"sid": "7"}, {"sid": True}, {"ver": 3.0}, {"ver": None}],
+    ids=["sub-not-a-number", "sid-a-string", "sid-a-boolean", "ver-a-float", "ver-null"],
+)
+def test_a_token_whose_ids_are_not_integers_is_rejected(
+    token_codec: TokenCodec, claim: dict[str, Any]
+) -> None:
+    token = jwt.encode(_claims(**claim), SECRET, algorithm="HS256")
+
+    with pytest.raises(InvalidTokenError):
+        token_codec.decode(token, "access")
 
 
 def test_garbage_is_rejected(token_codec: TokenCodec) -> None:
@@ -257,5 +346,5 @@ def test_a_fingerprint_is_the_sha256_hex_digest() -> None:
     )
 
 
-def test_different_tokens_have_different_fingerprints() -> None:
+def test_different_secrets_have_different_fingerprints() -> None:
     assert fingerprint("token-a") != fingerprint("token-b")

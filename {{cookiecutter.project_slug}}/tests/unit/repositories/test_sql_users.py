@@ -1,6 +1,6 @@
 """SqlUserRepository on the test database."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 {%- if cookiecutter.include_example_resource == "yes" %}
@@ -14,19 +14,23 @@ from sqlmodel import col
 from app.core.errors import ConflictError
 from app.core.security import Role
 {%- if cookiecutter.include_example_resource == "yes" %}
-from app.models import Item, RefreshToken, User
-from app.repositories.sql.items import SqlItemRepository
+from app.models import AuthSession, Item, User
 {%- else %}
-from app.models import RefreshToken, User
+from app.models import AuthSession, User
 {%- endif %}
-from app.repositories.sql.refresh_tokens import SqlRefreshTokenRepository
+from app.repositories.sql.auth_sessions import SqlAuthSessionRepository
+{%- if cookiecutter.include_example_resource == "yes" %}
+from app.repositories.sql.items import SqlItemRepository
+{%- endif %}
 from app.repositories.sql.users import SqlUserRepository
 from tests.fixtures.db import count, fetch
 {%- if cookiecutter.include_example_resource == "yes" %}
-from tests.fixtures.factories import build_item, build_refresh_token, build_user
+from tests.fixtures.factories import build_auth_session, build_item, build_user
 {%- else %}
-from tests.fixtures.factories import build_refresh_token, build_user
+from tests.fixtures.factories import build_auth_session, build_user
 {%- endif %}
+
+NOW = datetime(2030, 1, 1, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -68,6 +72,80 @@ async def test_get_by_email_of_an_unknown_email_returns_none(users: SqlUserRepos
     await users.add(build_user())
 
     assert await users.get_by_email("nobody@example.com") is None
+
+
+# ---------------------------------------------------------------- get_signed_in
+
+
+async def _signed_in(
+    users: SqlUserRepository,
+    session: AsyncSession,
+    *,
+    user: dict[str, object] | None = None,
+    auth_session: dict[str, object] | None = None,
+) -> tuple[User, int]:
+    stored = await users.add(build_user(token_version=3, **(user or {})))
+    assert stored.id is not None
+    fields: dict[str, object] = {"expires_at": NOW + timedelta(days=1)}
+    live = await SqlAuthSessionRepository(session).add(
+        build_auth_session(stored.id, **(fields | (auth_session or {})))
+    )
+    assert live.id is not None
+    return stored, live.id
+
+
+async def test_get_signed_in_returns_the_user_of_a_live_session(
+    users: SqlUserRepository, session: AsyncSession
+) -> None:
+    user, session_id = await _signed_in(users, session)
+    assert user.id is not None
+
+    found = await users.get_signed_in(user.id, session_id, 3, NOW)
+
+    assert found is not None
+    assert found.id == user.id
+
+
+@pytest.mark.parametrize(
+    ("user", "auth_session", "token_version"),
+    [
+        ({"is_active": False}, {}, 3),
+        ({}, {}, 2),
+        ({}, {"revoked_at": NOW}, 3),
+        ({}, {"expires_at": NOW}, 3),
+    ],
+    ids=["inactive-user", "older-token-version", "revoked-session", "expired-session"],
+)
+async def test_get_signed_in_returns_none_once_the_token_no_longer_holds(
+    users: SqlUserRepository,
+    session: AsyncSession,
+    user: dict[str, object],
+    auth_session: dict[str, object],
+    token_version: int,
+) -> None:
+    stored, session_id = await _signed_in(users, session, user=user, auth_session=auth_session)
+    assert stored.id is not None
+
+    assert await users.get_signed_in(stored.id, session_id, token_version, NOW) is None
+
+
+async def test_get_signed_in_returns_none_for_another_users_session(
+    users: SqlUserRepository, session: AsyncSession
+) -> None:
+    _, session_id = await _signed_in(users, session)
+    other, _ = await _signed_in(users, session)
+    assert other.id is not None
+
+    assert await users.get_signed_in(other.id, session_id, 3, NOW) is None
+
+
+async def test_get_signed_in_returns_none_for_a_missing_session(
+    users: SqlUserRepository, session: AsyncSession
+) -> None:
+    user, _ = await _signed_in(users, session)
+    assert user.id is not None
+
+    assert await users.get_signed_in(user.id, 424242, 3, NOW) is None
 
 
 async def test_adding_a_taken_email_raises_conflict(
@@ -154,18 +232,18 @@ async def test_deleting_a_user_deletes_their_items(
 {%- endif %}
 
 
-async def test_deleting_a_user_deletes_their_refresh_tokens(
+async def test_deleting_a_user_deletes_their_sessions(
     users: SqlUserRepository, session: AsyncSession
 ) -> None:
     owner = await users.add(build_user())
     assert owner.id is not None
-    await SqlRefreshTokenRepository(session).add(build_refresh_token(owner.id))
+    await SqlAuthSessionRepository(session).add(build_auth_session(owner.id))
     await session.commit()
 
     await users.delete(owner)
     await session.commit()
 
-    assert await count(RefreshToken) == 0
+    assert await count(AuthSession) == 0
 
 
 # ---------------------------------------------------------------- timestamps

@@ -9,6 +9,7 @@ root conftest store their users in the fake database.
 import pytest
 
 {% if cookiecutter.auth == "jwt" -%}
+from app.core.config import Settings
 from app.core.security import PasswordHasher, Role, TokenCodec
 from app.models import User
 from app.services.auth import AuthService
@@ -18,6 +19,7 @@ from app.services.health import HealthService
 from app.services.items import ItemService
 {%- endif %}
 {%- if cookiecutter.auth == "jwt" %}
+from app.services.passwords import LoginPolicy
 from app.services.users import UserService
 from tests.fixtures.factories import PASSWORD, MakeUser, create_user
 {%- endif %}
@@ -61,17 +63,25 @@ def make_user(fake_db: FakeDatabase, hasher: PasswordHasher) -> MakeUser:
 
 
 @pytest.fixture
-def auth_service(
-    fake_uow: FakeUnitOfWork, hasher: PasswordHasher, codec: TokenCodec
-) -> AuthService:
-    """AuthService on the fakes."""
-    return AuthService(fake_uow, hasher, codec)
+def policy(settings: Settings) -> LoginPolicy:
+    """The login policy of the test settings: 5 failures in 15 minutes lock for 15."""
+    return LoginPolicy.from_settings(settings)
 
 
 @pytest.fixture
-def user_service(fake_uow: FakeUnitOfWork, hasher: PasswordHasher) -> UserService:
+def auth_service(
+    fake_uow: FakeUnitOfWork, hasher: PasswordHasher, codec: TokenCodec, policy: LoginPolicy
+) -> AuthService:
+    """AuthService on the fakes."""
+    return AuthService(fake_uow, hasher, codec, policy)
+
+
+@pytest.fixture
+def user_service(
+    fake_uow: FakeUnitOfWork, hasher: PasswordHasher, policy: LoginPolicy
+) -> UserService:
     """UserService on the fakes."""
-    return UserService(fake_uow, hasher)
+    return UserService(fake_uow, hasher, policy)
 {%- endif %}
 {%- if cookiecutter.include_example_resource == "yes" %}
 

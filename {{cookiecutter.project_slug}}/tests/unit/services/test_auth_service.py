@@ -1,23 +1,34 @@
-"""AuthService: sign-up, login, token rotation, logout and access-token checks."""
+"""AuthService: sign-up, login, sessions and their token rotation, logout, access checks."""
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
-from app.core.errors import AuthenticationError, ConflictError
+from app.core.errors import AuthenticationError, ConflictError, NotFoundError
 from app.core.security import PasswordHasher, Role, TokenCodec, fingerprint
-from app.models import RefreshToken, User
+from app.models import AuthSession, User
 from app.schemas.auth import TokenPair
-from app.services.auth import BAD_CREDENTIALS, BAD_TOKEN, AuthService
-from tests.fixtures.factories import PASSWORD, MakeUser, user_register
+from app.services.auth import (
+    BAD_CREDENTIALS,
+    BAD_TOKEN,
+    USER_AGENT_MAX_LENGTH,
+    AuthService,
+)
+from app.services.passwords import LoginPolicy
+from app.utils.time import utcnow
+from tests.fixtures.factories import PASSWORD, MakeUser, build_auth_session, user_register
 from tests.fixtures.fakes import FakeDatabase, FakeUnitOfWork
 
 
-def _stored_token(fake_db: FakeDatabase, refresh_token: str) -> RefreshToken:
-    digest = fingerprint(refresh_token)
-    tokens = fake_db.committed.refresh_tokens.values()
-    return next(token for token in tokens if token.token_hash == digest)
+def _session_of(fake_db: FakeDatabase, codec: TokenCodec, refresh_token: str) -> AuthSession:
+    """The stored session a refresh token belongs to."""
+    return fake_db.committed.auth_sessions[codec.decode(refresh_token, "refresh").session_id]
+
+
+def _stored_user(fake_db: FakeDatabase, user: User) -> User:
+    assert user.id is not None
+    return fake_db.committed.users[user.id]
 
 
 # ---------------------------------------------------------------- register
@@ -28,11 +39,11 @@ async def test_register_stores_a_user_with_the_user_role(
 ) -> None:
     user = await auth_service.register(user_register(email="new@example.com"))
 
-    assert user.id is not None
-    stored = fake_db.committed.users[user.id]
+    stored = _stored_user(fake_db, user)
     assert stored.email == "new@example.com"
     assert stored.role == Role.USER
     assert stored.is_active is True
+    assert stored.token_version == 0
 
 
 async def test_register_stores_a_hash_that_verifies_not_the_password(
@@ -40,8 +51,7 @@ async def test_register_stores_a_hash_that_verifies_not_the_password(
 ) -> None:
     user = await auth_service.register(user_register(password=PASSWORD))
 
-    assert user.id is not None
-    stored_hash = fake_db.committed.users[user.id].hashed_password
+    stored_hash = _stored_user(fake_db, user).hashed_password
     assert PASSWORD not in stored_hash
     assert await hasher.verify(PASSWORD, stored_hash)
 
@@ -55,17 +65,34 @@ async def test_register_with_a_taken_email_raises_conflict(
     assert len(fake_db.committed.users) == 1
 
 
+async def test_two_concurrent_registrations_of_one_email_create_one_account(
+    fake_db: FakeDatabase, hasher: PasswordHasher, codec: TokenCodec, policy: LoginPolicy
+) -> None:
+    services = [AuthService(FakeUnitOfWork(fake_db), hasher, codec, policy) for _ in range(2)]
+
+    results = await asyncio.gather(
+        *(service.register(user_register(email="same@example.com")) for service in services),
+        return_exceptions=True,
+    )
+
+    assert sorted(type(result).__name__ for result in results) == ["ConflictError", "User"]
+    assert len(fake_db.committed.users) == 1
+
+
 # ---------------------------------------------------------------- login
 
 
-async def test_login_returns_a_bearer_pair_for_the_user(
-    auth_service: AuthService, codec: TokenCodec, user: User
+async def test_login_returns_a_pair_of_one_new_session_of_the_user(
+    auth_service: AuthService, codec: TokenCodec, fake_db: FakeDatabase, user: User
 ) -> None:
     pair = await auth_service.login(user.email, PASSWORD)
 
+    access = codec.decode(pair.access_token, "access")
+    refresh = codec.decode(pair.refresh_token, "refresh")
     assert pair.token_type == "bearer"
-    assert codec.decode(pair.access_token, "access").subject == str(user.id)
-    assert codec.decode(pair.refresh_token, "refresh").subject == str(user.id)
+    assert access.user_id == refresh.user_id == user.id
+    assert access.session_id == refresh.session_id
+    assert fake_db.committed.auth_sessions[access.session_id].user_id == user.id
 
 
 async def test_login_reports_the_access_token_lifetime_in_seconds(
@@ -77,14 +104,41 @@ async def test_login_reports_the_access_token_lifetime_in_seconds(
 
 
 async def test_login_stores_only_the_fingerprint_of_the_refresh_token(
-    auth_service: AuthService, fake_db: FakeDatabase, user: User
+    auth_service: AuthService, codec: TokenCodec, fake_db: FakeDatabase, user: User
 ) -> None:
     pair = await auth_service.login(user.email, PASSWORD)
 
-    (stored,) = fake_db.committed.refresh_tokens.values()
-    assert stored.user_id == user.id
-    assert stored.token_hash == fingerprint(pair.refresh_token)
-    assert stored.revoked_at is None
+    session = _session_of(fake_db, codec, pair.refresh_token)
+    assert session.refresh_token_hash == fingerprint(pair.refresh_token)
+    assert pair.refresh_token not in session.model_dump_json()
+    assert session.revoked_at is None
+
+
+async def test_the_session_ends_when_its_refresh_token_expires(
+    auth_service: AuthService, codec: TokenCodec, fake_db: FakeDatabase, user: User
+) -> None:
+    pair = await auth_service.login(user.email, PASSWORD)
+
+    session = _session_of(fake_db, codec, pair.refresh_token)
+    assert session.expires_at == codec.decode(pair.refresh_token, "refresh").expires_at
+
+
+async def test_login_keeps_the_user_agent_cut_to_its_column(
+    auth_service: AuthService, codec: TokenCodec, fake_db: FakeDatabase, user: User
+) -> None:
+    pair = await auth_service.login(user.email, PASSWORD, "x" * 1000)
+
+    session = _session_of(fake_db, codec, pair.refresh_token)
+    assert session.user_agent == "x" * USER_AGENT_MAX_LENGTH
+
+
+async def test_each_login_opens_a_session_of_its_own(
+    auth_service: AuthService, fake_db: FakeDatabase, user: User
+) -> None:
+    await auth_service.login(user.email, PASSWORD)
+    await auth_service.login(user.email, PASSWORD)
+
+    assert len(fake_db.committed.auth_sessions) == 2
 
 
 async def test_login_ignores_case_and_surrounding_spaces_in_the_email(
@@ -96,12 +150,13 @@ async def test_login_ignores_case_and_surrounding_spaces_in_the_email(
 
 
 async def test_login_with_a_wrong_password_is_rejected(
-    auth_service: AuthService, user: User
+    auth_service: AuthService, fake_db: FakeDatabase, user: User
 ) -> None:
     with pytest.raises(AuthenticationError) as caught:
         await auth_service.login(user.email, "wrong-password-1")
 
     assert caught.value.detail == BAD_CREDENTIALS
+    assert not fake_db.committed.auth_sessions
 
 
 async def test_login_with_an_unknown_email_gives_the_same_error_as_a_wrong_password(
@@ -122,7 +177,7 @@ async def test_login_of_an_inactive_user_is_rejected_even_with_the_right_passwor
         await auth_service.login(inactive.email, PASSWORD)
 
     assert caught.value.detail == BAD_CREDENTIALS
-    assert not fake_db.committed.refresh_tokens
+    assert not fake_db.committed.auth_sessions
 
 
 # ---------------------------------------------------------------- refresh
@@ -134,21 +189,28 @@ async def pair(auth_service: AuthService, user: User) -> TokenPair:
     return await auth_service.login(user.email, PASSWORD)
 
 
-async def test_refresh_returns_a_new_pair_for_the_same_user(
+async def test_refresh_returns_a_new_pair_of_the_same_session(
     auth_service: AuthService, codec: TokenCodec, pair: TokenPair, user: User
 ) -> None:
     new_pair = await auth_service.refresh(pair.refresh_token)
 
     assert new_pair.refresh_token != pair.refresh_token
-    assert codec.decode(new_pair.access_token, "access").subject == str(user.id)
+    claims = codec.decode(new_pair.access_token, "access")
+    assert claims.user_id == user.id
+    assert claims.session_id == codec.decode(pair.access_token, "access").session_id
 
 
-async def test_refresh_revokes_the_token_it_was_given(
-    auth_service: AuthService, fake_db: FakeDatabase, pair: TokenPair
+async def test_refresh_stores_the_fingerprint_of_the_new_token_and_the_time_of_use(
+    auth_service: AuthService, codec: TokenCodec, fake_db: FakeDatabase, pair: TokenPair
 ) -> None:
-    await auth_service.refresh(pair.refresh_token)
+    before = _session_of(fake_db, codec, pair.refresh_token).last_used_at
 
-    assert _stored_token(fake_db, pair.refresh_token).revoked_at is not None
+    new_pair = await auth_service.refresh(pair.refresh_token)
+
+    session = _session_of(fake_db, codec, new_pair.refresh_token)
+    assert session.refresh_token_hash == fingerprint(new_pair.refresh_token)
+    assert session.last_used_at >= before
+    assert session.expires_at == codec.decode(new_pair.refresh_token, "refresh").expires_at
 
 
 async def test_a_refresh_token_is_rejected_after_it_was_used_once(
@@ -162,6 +224,20 @@ async def test_a_refresh_token_is_rejected_after_it_was_used_once(
     assert caught.value.detail == BAD_TOKEN
 
 
+async def test_reusing_a_rotated_refresh_token_ends_the_whole_session(
+    auth_service: AuthService, codec: TokenCodec, fake_db: FakeDatabase, pair: TokenPair
+) -> None:
+    newest = await auth_service.refresh(pair.refresh_token)
+    with pytest.raises(AuthenticationError):
+        await auth_service.refresh(pair.refresh_token)
+
+    assert _session_of(fake_db, codec, pair.refresh_token).revoked_at is not None
+    with pytest.raises(AuthenticationError):
+        await auth_service.refresh(newest.refresh_token)
+    with pytest.raises(AuthenticationError):
+        await auth_service.authenticate(newest.access_token)
+
+
 async def test_the_rotated_refresh_token_works_once_more(
     auth_service: AuthService, pair: TokenPair
 ) -> None:
@@ -173,15 +249,16 @@ async def test_the_rotated_refresh_token_works_once_more(
 
 
 async def test_two_concurrent_refreshes_of_one_token_let_only_one_win(
-    fake_db: FakeDatabase, hasher: PasswordHasher, codec: TokenCodec, pair: TokenPair
+    fake_db: FakeDatabase,
+    hasher: PasswordHasher,
+    codec: TokenCodec,
+    policy: LoginPolicy,
+    pair: TokenPair,
 ) -> None:
-    first = AuthService(FakeUnitOfWork(fake_db), hasher, codec)
-    second = AuthService(FakeUnitOfWork(fake_db), hasher, codec)
+    services = [AuthService(FakeUnitOfWork(fake_db), hasher, codec, policy) for _ in range(2)]
 
     results = await asyncio.gather(
-        first.refresh(pair.refresh_token),
-        second.refresh(pair.refresh_token),
-        return_exceptions=True,
+        *(service.refresh(pair.refresh_token) for service in services), return_exceptions=True
     )
 
     assert sum(isinstance(result, TokenPair) for result in results) == 1
@@ -200,20 +277,49 @@ async def test_refresh_with_a_malformed_token_is_rejected(auth_service: AuthServ
         await auth_service.refresh("not-a-jwt")
 
 
-async def test_refresh_with_a_validly_signed_token_that_was_never_issued_is_rejected(
+async def test_refresh_with_a_signed_token_of_a_session_that_does_not_exist_is_rejected(
     auth_service: AuthService, codec: TokenCodec, user: User
 ) -> None:
-    forged = codec.issue(str(user.id), "refresh").token
+    assert user.id is not None
+    forged = codec.issue("refresh", user_id=user.id, session_id=424242, token_version=0)
 
     with pytest.raises(AuthenticationError):
-        await auth_service.refresh(forged)
+        await auth_service.refresh(forged.token)
+
+
+async def test_refresh_with_a_signed_token_naming_another_users_session_is_rejected(
+    auth_service: AuthService, codec: TokenCodec, pair: TokenPair, other_user: User
+) -> None:
+    assert other_user.id is not None
+    session_id = codec.decode(pair.refresh_token, "refresh").session_id
+    forged = codec.issue("refresh", user_id=other_user.id, session_id=session_id, token_version=0)
+
+    with pytest.raises(AuthenticationError):
+        await auth_service.refresh(forged.token)
+
+
+async def test_refresh_of_an_expired_session_is_rejected(
+    auth_service: AuthService, codec: TokenCodec, fake_db: FakeDatabase, pair: TokenPair
+) -> None:
+    _session_of(fake_db, codec, pair.refresh_token).expires_at = utcnow() - timedelta(seconds=1)
+
+    with pytest.raises(AuthenticationError):
+        await auth_service.refresh(pair.refresh_token)
 
 
 async def test_refresh_for_a_user_deactivated_since_login_is_rejected(
     auth_service: AuthService, fake_db: FakeDatabase, pair: TokenPair, user: User
 ) -> None:
-    assert user.id is not None
-    fake_db.committed.users[user.id].is_active = False
+    _stored_user(fake_db, user).is_active = False
+
+    with pytest.raises(AuthenticationError):
+        await auth_service.refresh(pair.refresh_token)
+
+
+async def test_refresh_after_the_users_token_version_moved_on_is_rejected(
+    auth_service: AuthService, fake_db: FakeDatabase, pair: TokenPair, user: User
+) -> None:
+    _stored_user(fake_db, user).token_version += 1
 
     with pytest.raises(AuthenticationError):
         await auth_service.refresh(pair.refresh_token)
@@ -222,19 +328,33 @@ async def test_refresh_for_a_user_deactivated_since_login_is_rejected(
 # ---------------------------------------------------------------- logout
 
 
-async def test_logout_revokes_the_refresh_token(
-    auth_service: AuthService, fake_db: FakeDatabase, pair: TokenPair
+async def test_logout_revokes_the_session(
+    auth_service: AuthService, codec: TokenCodec, fake_db: FakeDatabase, pair: TokenPair
 ) -> None:
     await auth_service.logout(pair.refresh_token)
 
-    assert _stored_token(fake_db, pair.refresh_token).revoked_at is not None
+    assert _session_of(fake_db, codec, pair.refresh_token).revoked_at is not None
 
 
-async def test_refresh_after_logout_is_rejected(auth_service: AuthService, pair: TokenPair) -> None:
+async def test_after_logout_neither_token_of_the_session_works(
+    auth_service: AuthService, pair: TokenPair
+) -> None:
     await auth_service.logout(pair.refresh_token)
 
     with pytest.raises(AuthenticationError):
         await auth_service.refresh(pair.refresh_token)
+    with pytest.raises(AuthenticationError):
+        await auth_service.authenticate(pair.access_token)
+
+
+async def test_logout_leaves_the_users_other_sessions_alone(
+    auth_service: AuthService, pair: TokenPair, user: User
+) -> None:
+    other = await auth_service.login(user.email, PASSWORD)
+
+    await auth_service.logout(pair.refresh_token)
+
+    assert (await auth_service.authenticate(other.access_token)).user.id == user.id
 
 
 async def test_logout_twice_with_the_same_token_is_rejected(
@@ -254,12 +374,13 @@ async def test_logout_with_a_malformed_token_is_rejected(auth_service: AuthServi
 # ---------------------------------------------------------------- authenticate
 
 
-async def test_authenticate_returns_the_owner_of_an_access_token(
-    auth_service: AuthService, pair: TokenPair, user: User
+async def test_authenticate_returns_the_user_and_session_of_an_access_token(
+    auth_service: AuthService, codec: TokenCodec, pair: TokenPair, user: User
 ) -> None:
-    authenticated = await auth_service.authenticate(pair.access_token)
+    caller = await auth_service.authenticate(pair.access_token)
 
-    assert authenticated.id == user.id
+    assert caller.user.id == user.id
+    assert caller.session_id == codec.decode(pair.access_token, "access").session_id
 
 
 async def test_authenticate_rejects_a_refresh_token(
@@ -277,28 +398,26 @@ async def test_authenticate_rejects_a_malformed_token(auth_service: AuthService)
 
 
 async def test_authenticate_rejects_an_expired_token(
-    auth_service: AuthService, codec: TokenCodec, user: User
+    auth_service: AuthService, codec: TokenCodec, pair: TokenPair
 ) -> None:
-    long_ago = datetime.now(UTC) - codec.lifetime("access") - timedelta(minutes=1)
-    expired = codec.issue(str(user.id), "access", now=long_ago).token
+    claims = codec.decode(pair.access_token, "access")
+    long_ago = utcnow() - codec.lifetime("access") - timedelta(minutes=1)
+    expired = codec.issue(
+        "access",
+        user_id=claims.user_id,
+        session_id=claims.session_id,
+        token_version=claims.token_version,
+        now=long_ago,
+    )
 
     with pytest.raises(AuthenticationError):
-        await auth_service.authenticate(expired)
-
-
-async def test_authenticate_rejects_a_token_whose_subject_is_not_a_user_id(
-    auth_service: AuthService, codec: TokenCodec
-) -> None:
-    token = codec.issue("not-a-number", "access").token
-
-    with pytest.raises(AuthenticationError):
-        await auth_service.authenticate(token)
+        await auth_service.authenticate(expired.token)
 
 
 async def test_authenticate_rejects_a_token_of_a_user_that_no_longer_exists(
     auth_service: AuthService, codec: TokenCodec
 ) -> None:
-    token = codec.issue("999999", "access").token
+    token = codec.issue("access", user_id=999999, session_id=1, token_version=0).token
 
     with pytest.raises(AuthenticationError):
         await auth_service.authenticate(token)
@@ -307,8 +426,106 @@ async def test_authenticate_rejects_a_token_of_a_user_that_no_longer_exists(
 async def test_authenticate_rejects_a_token_of_a_deactivated_user(
     auth_service: AuthService, fake_db: FakeDatabase, pair: TokenPair, user: User
 ) -> None:
-    assert user.id is not None
-    fake_db.committed.users[user.id].is_active = False
+    _stored_user(fake_db, user).is_active = False
 
     with pytest.raises(AuthenticationError):
         await auth_service.authenticate(pair.access_token)
+
+
+async def test_authenticate_rejects_a_token_of_an_older_token_version(
+    auth_service: AuthService, fake_db: FakeDatabase, pair: TokenPair, user: User
+) -> None:
+    _stored_user(fake_db, user).token_version += 1
+
+    with pytest.raises(AuthenticationError):
+        await auth_service.authenticate(pair.access_token)
+
+
+async def test_authenticate_rejects_a_token_naming_another_users_session(
+    auth_service: AuthService, codec: TokenCodec, pair: TokenPair, other_user: User
+) -> None:
+    assert other_user.id is not None
+    session_id = codec.decode(pair.access_token, "access").session_id
+    forged = codec.issue("access", user_id=other_user.id, session_id=session_id, token_version=0)
+
+    with pytest.raises(AuthenticationError):
+        await auth_service.authenticate(forged.token)
+
+
+async def test_authenticate_rejects_a_token_of_an_expired_session(
+    auth_service: AuthService, codec: TokenCodec, fake_db: FakeDatabase, pair: TokenPair
+) -> None:
+    _session_of(fake_db, codec, pair.refresh_token).expires_at = utcnow() - timedelta(seconds=1)
+
+    with pytest.raises(AuthenticationError):
+        await auth_service.authenticate(pair.access_token)
+
+
+# ---------------------------------------------------------------- sessions
+
+
+def _store_session(fake_db: FakeDatabase, user: User, **fields: object) -> AuthSession:
+    assert user.id is not None
+    session = build_auth_session(user.id, id=fake_db.next_id(), **fields)
+    assert session.id is not None
+    fake_db.committed.auth_sessions[session.id] = session
+    return session
+
+
+async def test_list_sessions_returns_the_users_live_sessions_oldest_first(
+    auth_service: AuthService, fake_db: FakeDatabase, user: User, other_user: User
+) -> None:
+    first = _store_session(fake_db, user)
+    _store_session(fake_db, user, revoked_at=utcnow())
+    _store_session(fake_db, user, expires_at=utcnow() - timedelta(seconds=1))
+    _store_session(fake_db, other_user)
+    last = _store_session(fake_db, user)
+
+    sessions, total = await auth_service.list_sessions(user, offset=0, limit=10)
+
+    assert [session.id for session in sessions] == [first.id, last.id]
+    assert total == 2
+
+
+async def test_list_sessions_pages_with_offset_and_limit(
+    auth_service: AuthService, fake_db: FakeDatabase, user: User
+) -> None:
+    stored = [_store_session(fake_db, user) for _ in range(3)]
+
+    sessions, total = await auth_service.list_sessions(user, offset=1, limit=1)
+
+    assert [session.id for session in sessions] == [stored[1].id]
+    assert total == 3
+
+
+async def test_revoke_session_ends_one_session_of_the_caller(
+    auth_service: AuthService, fake_db: FakeDatabase, user: User
+) -> None:
+    kept, ended = _store_session(fake_db, user), _store_session(fake_db, user)
+    assert ended.id is not None
+
+    await auth_service.revoke_session(user, ended.id)
+
+    assert fake_db.committed.auth_sessions[ended.id].revoked_at is not None
+    assert kept.revoked_at is None
+
+
+@pytest.mark.parametrize(
+    "whose",
+    ["another user's", "a revoked", "an expired", "a missing"],
+    ids=["another-users", "revoked", "expired", "missing"],
+)
+async def test_revoke_session_of_anything_but_a_live_session_of_ones_own_is_not_found(
+    auth_service: AuthService, fake_db: FakeDatabase, user: User, other_user: User, whose: str
+) -> None:
+    past = utcnow() - timedelta(seconds=1)
+    stored = {
+        "another user's": lambda: _store_session(fake_db, other_user),
+        "a revoked": lambda: _store_session(fake_db, user, revoked_at=past),
+        "an expired": lambda: _store_session(fake_db, user, expires_at=past),
+        "a missing": lambda: build_auth_session(0, id=424242),
+    }[whose]()
+    assert stored.id is not None
+
+    with pytest.raises(NotFoundError):
+        await auth_service.revoke_session(user, stored.id)

@@ -4,12 +4,24 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app.core.errors import BusinessRuleError, ConflictError, NotFoundError
+from app.core.errors import (
+    AuthenticationError,
+    BusinessRuleError,
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    TooManyAttemptsError,
+)
 from app.core.security import PasswordHasher, Role
 from app.models import User
 from app.schemas.user import UserUpdate, UserUpdateMe
 from app.services.auth import AuthService
-from app.services.users import UserService
+from app.services.passwords import LoginPolicy
+from app.services.users import (
+    CURRENT_PASSWORD_REQUIRED,
+    WRONG_CURRENT_PASSWORD,
+    UserService,
+)
 from tests.fixtures.factories import PASSWORD, MakeUser, user_create
 from tests.fixtures.fakes import FakeDatabase
 
@@ -104,12 +116,14 @@ async def test_update_me_ignores_fields_sent_as_null(
 async def test_update_me_to_a_free_email_changes_it(
     user_service: UserService, fake_db: FakeDatabase, user: User
 ) -> None:
-    await user_service.update_me(user, UserUpdateMe(email="fresh@example.com"))
+    data = UserUpdateMe(email="fresh@example.com", current_password=PASSWORD)
+
+    await user_service.update_me(user, data)
 
     assert _stored(fake_db, user).email == "fresh@example.com"
 
 
-async def test_update_me_to_ones_own_email_is_not_a_conflict(
+async def test_update_me_to_ones_own_email_needs_no_current_password(
     user_service: UserService, user: User
 ) -> None:
     updated = await user_service.update_me(user, UserUpdateMe(email=user.email))
@@ -121,7 +135,9 @@ async def test_update_me_to_another_users_email_raises_conflict(
     user_service: UserService, fake_db: FakeDatabase, user: User, other_user: User
 ) -> None:
     with pytest.raises(ConflictError):
-        await user_service.update_me(user, UserUpdateMe(email=other_user.email))
+        await user_service.update_me(
+            user, UserUpdateMe(email=other_user.email, current_password=PASSWORD)
+        )
 
     assert _stored(fake_db, user).email == user.email
 
@@ -129,48 +145,112 @@ async def test_update_me_to_another_users_email_raises_conflict(
 async def test_update_me_with_a_new_password_stores_its_hash(
     user_service: UserService, fake_db: FakeDatabase, hasher: PasswordHasher, user: User
 ) -> None:
-    await user_service.update_me(user, UserUpdateMe(password=NEW_PASSWORD))
+    await user_service.update_me(
+        user, UserUpdateMe(password=NEW_PASSWORD, current_password=PASSWORD)
+    )
 
     assert await hasher.verify(NEW_PASSWORD, _stored(fake_db, user).hashed_password)
 
 
-async def test_a_new_password_revokes_every_refresh_token_of_the_user(
+@pytest.mark.parametrize(
+    "change",
+    [{"password": NEW_PASSWORD}, {"email": "fresh@example.com"}],
+    ids=["password", "email"],
+)
+async def test_a_new_email_or_password_without_the_current_password_is_refused(
+    user_service: UserService, fake_db: FakeDatabase, user: User, change: dict[str, str]
+) -> None:
+    with pytest.raises(BusinessRuleError) as caught:
+        await user_service.update_me(user, UserUpdateMe.model_validate(change))
+
+    assert caught.value.detail == CURRENT_PASSWORD_REQUIRED
+    assert _stored(fake_db, user).model_dump() == user.model_dump()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"password": NEW_PASSWORD}, {"email": "fresh@example.com"}],
+    ids=["password", "email"],
+)
+async def test_a_new_email_or_password_with_a_wrong_current_password_is_refused(
+    user_service: UserService, fake_db: FakeDatabase, user: User, change: dict[str, str]
+) -> None:
+    data = UserUpdateMe.model_validate(change | {"current_password": "wrong-password-1"})
+
+    with pytest.raises(PermissionDeniedError) as caught:
+        await user_service.update_me(user, data)
+
+    assert caught.value.detail == WRONG_CURRENT_PASSWORD
+    assert _stored(fake_db, user).model_dump() == user.model_dump()
+
+
+async def test_wrong_current_passwords_count_against_the_login_throttle(
+    user_service: UserService, policy: LoginPolicy, user: User
+) -> None:
+    data = UserUpdateMe(password=NEW_PASSWORD, current_password="wrong-password-1")
+    for _ in range(policy.max_failures):
+        with pytest.raises(PermissionDeniedError):
+            await user_service.update_me(user, data)
+
+    with pytest.raises(TooManyAttemptsError):
+        await user_service.update_me(user, data.model_copy(update={"current_password": PASSWORD}))
+
+
+async def test_a_new_password_ends_every_session_of_the_user(
     user_service: UserService, auth_service: AuthService, fake_db: FakeDatabase, user: User
 ) -> None:
-    await auth_service.login(user.email, PASSWORD)
-    await auth_service.login(user.email, PASSWORD)
+    pairs = [await auth_service.login(user.email, PASSWORD) for _ in range(2)]
 
-    await user_service.update_me(user, UserUpdateMe(password=NEW_PASSWORD))
+    await user_service.update_me(
+        user, UserUpdateMe(password=NEW_PASSWORD, current_password=PASSWORD)
+    )
 
-    tokens = fake_db.committed.refresh_tokens.values()
-    assert len(tokens) == 2
-    assert all(token.revoked_at is not None for token in tokens)
+    sessions = fake_db.committed.auth_sessions.values()
+    assert len(sessions) == 2
+    assert all(session.revoked_at is not None for session in sessions)
+    for pair in pairs:
+        with pytest.raises(AuthenticationError):
+            await auth_service.authenticate(pair.access_token)
 
 
-async def test_a_new_password_leaves_other_users_refresh_tokens_alone(
+async def test_a_new_password_moves_the_token_version_on(
+    user_service: UserService, fake_db: FakeDatabase, user: User
+) -> None:
+    await user_service.update_me(
+        user, UserUpdateMe(password=NEW_PASSWORD, current_password=PASSWORD)
+    )
+
+    assert _stored(fake_db, user).token_version == user.token_version + 1
+
+
+async def test_a_new_password_leaves_other_users_sessions_alone(
     user_service: UserService,
     auth_service: AuthService,
     fake_db: FakeDatabase,
     user: User,
     other_user: User,
 ) -> None:
-    await auth_service.login(other_user.email, PASSWORD)
+    pair = await auth_service.login(other_user.email, PASSWORD)
 
-    await user_service.update_me(user, UserUpdateMe(password=NEW_PASSWORD))
+    await user_service.update_me(
+        user, UserUpdateMe(password=NEW_PASSWORD, current_password=PASSWORD)
+    )
 
-    (token,) = fake_db.committed.refresh_tokens.values()
-    assert token.revoked_at is None
+    (session,) = fake_db.committed.auth_sessions.values()
+    assert session.revoked_at is None
+    assert (await auth_service.authenticate(pair.access_token)).user.id == other_user.id
 
 
-async def test_an_update_without_a_password_keeps_refresh_tokens_alive(
+async def test_an_update_without_a_password_keeps_sessions_alive(
     user_service: UserService, auth_service: AuthService, fake_db: FakeDatabase, user: User
 ) -> None:
-    await auth_service.login(user.email, PASSWORD)
+    pair = await auth_service.login(user.email, PASSWORD)
 
     await user_service.update_me(user, UserUpdateMe(full_name="Renamed"))
 
-    (token,) = fake_db.committed.refresh_tokens.values()
-    assert token.revoked_at is None
+    (session,) = fake_db.committed.auth_sessions.values()
+    assert session.revoked_at is None
+    assert (await auth_service.authenticate(pair.access_token)).user.full_name == "Renamed"
 
 
 async def test_update_me_moves_updated_at_forward(
@@ -204,6 +284,54 @@ async def test_update_user_can_deactivate_a_user(
     await user_service.update_user(user.id, UserUpdate(is_active=False))
 
     assert _stored(fake_db, user).is_active is False
+
+
+async def test_deactivating_a_user_ends_their_sessions_and_voids_their_tokens(
+    user_service: UserService, auth_service: AuthService, fake_db: FakeDatabase, user: User
+) -> None:
+    assert user.id is not None
+    pair = await auth_service.login(user.email, PASSWORD)
+
+    await user_service.update_user(user.id, UserUpdate(is_active=False))
+
+    (session,) = fake_db.committed.auth_sessions.values()
+    assert session.revoked_at is not None
+    assert _stored(fake_db, user).token_version == user.token_version + 1
+    with pytest.raises(AuthenticationError):
+        await auth_service.authenticate(pair.access_token)
+
+
+async def test_an_admin_setting_a_new_password_ends_the_users_sessions(
+    user_service: UserService, auth_service: AuthService, fake_db: FakeDatabase, user: User
+) -> None:
+    assert user.id is not None
+    await auth_service.login(user.email, PASSWORD)
+
+    await user_service.update_user(user.id, UserUpdate(password=NEW_PASSWORD))
+
+    (session,) = fake_db.committed.auth_sessions.values()
+    assert session.revoked_at is not None
+
+
+@pytest.mark.parametrize(
+    "change",
+    [UserUpdate(role=Role.ADMIN), UserUpdate(is_active=True), UserUpdate(full_name="Renamed")],
+    ids=["role", "still-active", "name"],
+)
+async def test_other_changes_by_an_admin_keep_the_sessions_alive(
+    user_service: UserService,
+    auth_service: AuthService,
+    fake_db: FakeDatabase,
+    user: User,
+    change: UserUpdate,
+) -> None:
+    assert user.id is not None
+    pair = await auth_service.login(user.email, PASSWORD)
+
+    await user_service.update_user(user.id, change)
+
+    assert _stored(fake_db, user).token_version == user.token_version
+    assert (await auth_service.authenticate(pair.access_token)).user.id == user.id
 
 
 async def test_update_user_that_does_not_exist_raises_not_found(
