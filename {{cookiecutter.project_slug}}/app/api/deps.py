@@ -5,7 +5,7 @@ dependencies in a thread pool, a hop per dependency per request.
 
 Routes declare what they need with the `Annotated` aliases below; tests override
 {%- if cookiecutter.auth == "jwt" %}
-`get_settings` or `get_uow` through `app.dependency_overrides`.
+`get_app_settings` or `get_uow` through `app.dependency_overrides`.
 {%- else %}
 `get_uow` through `app.dependency_overrides`.
 {%- endif %}
@@ -41,7 +41,13 @@ from app.services.items import ItemService
 from app.services.passwords import LoginPolicy
 from app.services.users import UserService
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+async def get_app_settings() -> Settings:
+    """The process-wide settings; `get_settings` itself is a plain, thread-pooled `def`."""
+    return get_settings()
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 
 _oauth2_scheme = OAuth2PasswordBearer(tokenUrl=f"{API_V1_PREFIX}/auth/login", auto_error=False)
 {% endif %}
