@@ -4,8 +4,9 @@ compose.yaml of `docker=yes`, and the CI definitions of `ci=github` and `ci=gitl
 Each variant is baked once per worker through cookiecutter's API (about a tenth of a
 second). The tests check that the files an answer leaves out are gone, read the files that
 stay with `yaml.safe_load` or line by line to check what they do, and run real linters
-that work offline: hadolint on the Dockerfile, and check-jsonschema with the schemas it
-ships for the compose specification, GitHub workflows and GitLab CI.
+that work offline: hadolint on the Dockerfile, check-jsonschema with the schemas it
+ships for the compose specification, GitHub workflows and GitLab CI, and actionlint (with
+shellcheck on every `run` script) on the generated workflow and the template's own.
 """
 
 import json
@@ -36,6 +37,8 @@ TEMPLATE_MARKERS = re.compile(r"\{\{|\{%|cookiecutter")
 DOCKER_FILES = ["Dockerfile", ".dockerignore", "compose.yaml"]
 GITHUB_WORKFLOW = ".github/workflows/ci.yml"
 GITLAB_CI = ".gitlab-ci.yml"
+# The workflow that tests the template itself; it is not rendered, so it is checked as it is.
+TEMPLATE_WORKFLOW = TEMPLATE_DIR / ".github/workflows/template.yml"
 CI_FILES = {"github": GITHUB_WORKFLOW, "gitlab": GITLAB_CI}
 INSTALL = 'pip install -e ".[dev]"'
 # The checks of the generated README, in the order CI runs them.
@@ -90,6 +93,23 @@ def run_tool(*command: str) -> subprocess.CompletedProcess[str]:
         text=True,
         timeout=120,
         check=False,
+    )
+
+
+def actionlint(workflow: Path) -> subprocess.CompletedProcess[str]:
+    """actionlint on one workflow file, one finding a line, with shellcheck on the `run` scripts.
+
+    Both binaries come from wheels (requirements-test.txt), so nothing is downloaded. Python
+    steps (`shell: python`) would go to pyflakes, which none of the workflows has.
+    """
+    return run_tool(
+        "actionlint",
+        "-no-color",
+        "-oneline",
+        "-shellcheck",
+        str(BIN / "shellcheck"),
+        "-pyflakes=",
+        str(workflow),
     )
 
 
@@ -398,6 +418,44 @@ def test_github_workflow_matches_the_workflow_schema(bake: Bake, database: str) 
         "check-jsonschema", "--builtin-schema", "vendor.github-workflows", str(workflow)
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("database", DATABASES)
+def test_actionlint_finds_nothing_in_the_github_workflow(bake: Bake, database: str) -> None:
+    result = actionlint(bake(ci="github", database=database) / GITHUB_WORKFLOW)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout + result.stderr == ""
+
+
+def test_actionlint_finds_nothing_in_the_template_workflow() -> None:
+    result = actionlint(TEMPLATE_WORKFLOW)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout + result.stderr == ""
+
+
+@pytest.mark.parametrize(
+    ("step", "finding"),
+    [
+        # An expression naming a matrix value the job does not define.
+        ("run: echo ${{ matrix.nope }}", 'property "nope" is not defined'),
+        # A script with an unquoted variable: shellcheck runs and reports it (SC2086).
+        ('run: echo "$GITHUB_SHA" > $RUNNER_TEMP/sha', "shellcheck reported issue"),
+        # An action input that actions/setup-python does not have.
+        ("uses: actions/setup-python@v6\n        with: {python-versions: '3.11'}", "not defined"),
+    ],
+    ids=["undefined-matrix-value", "shellcheck", "unknown-action-input"],
+)
+def test_actionlint_reports_a_broken_workflow(
+    bake: Bake, tmp_path: Path, step: str, finding: str
+) -> None:
+    workflow = tmp_path / "ci.yml"
+    generated = (bake(ci="github") / GITHUB_WORKFLOW).read_text(encoding="utf-8")
+    workflow.write_text(
+        generated.replace("    steps:\n", f"    steps:\n      - {step}\n", 1), encoding="utf-8"
+    )
+    result = actionlint(workflow)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert finding in result.stdout
 
 
 # GitLab CI.
