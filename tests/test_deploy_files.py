@@ -5,12 +5,16 @@ Each variant is baked once per worker through cookiecutter's API (about a tenth 
 second). The tests check that the files an answer leaves out are gone, read the files that
 stay with `yaml.safe_load` or line by line to check what they do, and run real linters
 that work offline: hadolint on the Dockerfile, check-jsonschema with the schemas it
-ships for the compose specification, GitHub workflows and GitLab CI, and actionlint (with
-shellcheck on every `run` script) on the generated workflow and the template's own.
+ships for the compose specification, GitHub workflows and GitLab CI, Compose's own parser
+(`docker compose config`, or Debian's docker-compose where the plugin is missing: no engine is
+needed), and actionlint (with shellcheck on every `run` script) on the generated workflow and
+the template's own.
 """
 
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -83,6 +87,39 @@ def bake(tmp_path_factory: pytest.TempPathFactory) -> Bake:
         return baked[key]
 
     return _bake
+
+
+@pytest.fixture(scope="session")
+def compose() -> list[str]:
+    """The command line of Compose: Docker's plugin where it is installed, else docker-compose.
+
+    `config` parses, interpolates and validates a compose file without a Docker engine. CI
+    installs Debian's docker-compose (.ci/run); elsewhere a missing Compose is a skip.
+    """
+    docker = shutil.which("docker")
+    if (
+        docker
+        and subprocess.run([docker, "compose", "version"], capture_output=True).returncode == 0
+    ):
+        return [docker, "compose"]
+    if standalone := shutil.which("docker-compose"):
+        return [standalone]
+    reason = "no `docker compose` and no docker-compose: apt-get install -y docker-compose"
+    if os.environ.get("CI"):
+        pytest.fail(reason, pytrace=False)
+    pytest.skip(reason)
+
+
+def compose_config(compose: list[str], project: Path) -> subprocess.CompletedProcess[str]:
+    """`config --quiet` on the compose.yaml of `project`: the exit code says whether it is valid."""
+    return subprocess.run(
+        [*compose, "--file", "compose.yaml", "config", "--quiet"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def run_tool(*command: str) -> subprocess.CompletedProcess[str]:
@@ -356,6 +393,34 @@ def test_compose_file_matches_the_compose_specification(bake: Bake, database: st
     compose = bake(docker="yes", database=database) / "compose.yaml"
     result = run_tool("check-jsonschema", "--builtin-schema", "vendor.compose-spec", str(compose))
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("database", DATABASES)
+def test_compose_accepts_the_compose_file(bake: Bake, compose: list[str], database: str) -> None:
+    result = compose_config(compose, bake(docker="yes", database=database))
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_compose_rejects_a_dependency_on_an_undefined_service(
+    bake: Bake, compose: list[str], tmp_path: Path
+) -> None:
+    # The compose schema allows any name here; only Compose knows that no such service exists.
+    project = bake(docker="yes", database="postgresql")
+    original = (project / "compose.yaml").read_text(encoding="utf-8")
+    broken = original.replace("    depends_on:\n      db:", "    depends_on:\n      nodb:")
+    assert broken != original
+    (tmp_path / "compose.yaml").write_text(broken, encoding="utf-8")
+    shutil.copy(project / ".env", tmp_path / ".env")
+    result = compose_config(compose, tmp_path)
+    assert result.returncode != 0
+    assert "nodb" in result.stdout + result.stderr
+
+
+def test_compose_rejects_a_missing_env_file(bake: Bake, compose: list[str], tmp_path: Path) -> None:
+    shutil.copy(bake(docker="yes") / "compose.yaml", tmp_path / "compose.yaml")
+    result = compose_config(compose, tmp_path)
+    assert result.returncode != 0
+    assert ".env" in result.stdout + result.stderr
 
 
 # GitHub Actions.
