@@ -1,6 +1,7 @@
 """Checks that only the default project needs: its layout, secrets and docs, the
 first-admin command, that the import contracts bite, its Makefile and pre-commit hooks,
-awkward answers, and that its pyproject.toml alone installs a working project.
+awkward answers, and that its pyproject.toml alone installs a working project, with pip
+and with uv.
 
 The checks every variant needs (linters, types, migrations, its own tests) are in
 test_variants.py. Tools run from the shared environment that `make test` fills from
@@ -159,6 +160,23 @@ def test_baked_project_installs_and_passes_from_its_own_pyproject(
     )
     assert shown.returncode == 0, shown.stderr
     assert "SECRET_KEY=**********" in shown.stdout.splitlines()
+
+
+@pytest.mark.slow
+def test_baked_project_syncs_and_passes_with_uv(scratch_copy: Path, tmp_path: Path) -> None:
+    # The generated README's uv quick start: `uv sync` installs the project and its PEP 735
+    # `dev` group (which names the `dev` extra) into .venv, then `uv run pytest`. Every package
+    # comes from the index into an empty cache, and uv uses an installed Python, never its own.
+    uv = {"UV_CACHE_DIR": str(tmp_path / "uv-cache"), "UV_PYTHON_DOWNLOADS": "never"}
+    assert not (scratch_copy / "uv.lock").exists()  # the template ships no lock
+
+    run(scratch_copy, "uv", "sync", env=uv)
+    tests = run(scratch_copy, "uv", "run", "pytest", "-p", "no:cacheprovider", env=uv)
+
+    # pytest is in .venv only through the dev group, so the group reached the extra.
+    assert (scratch_copy / ".venv/bin/pytest").is_file()
+    assert (scratch_copy / "uv.lock").is_file()
+    assert re.search(r"^\d+ passed", tests.stdout, flags=re.MULTILINE), tests.stdout
 
 
 MAKE_TASKS = [
