@@ -61,36 +61,25 @@ UowDep = Annotated[UnitOfWork, Depends(get_uow)]
 {%- if cookiecutter.auth == "jwt" %}
 
 
-async def get_password_hasher(settings: SettingsDep) -> PasswordHasher:
-    """The process-wide password hasher."""
-    return PasswordHasher.from_settings(settings)
+async def get_auth_service(uow: UowDep, settings: SettingsDep) -> AuthService:
+    """The authentication use cases, with the process-wide hasher and token codec.
+
+    The helpers come straight from the settings rather than as dependencies of their
+    own: every dependency costs each request that uses it, and these never change.
+    """
+    return AuthService(
+        uow,
+        PasswordHasher.from_settings(settings),
+        TokenCodec.from_settings(settings),
+        LoginPolicy.from_settings(settings),
+    )
 
 
-async def get_token_codec(settings: SettingsDep) -> TokenCodec:
-    """The JWT codec for the current settings."""
-    return TokenCodec(settings)
-
-
-async def get_login_policy(settings: SettingsDep) -> LoginPolicy:
-    """The login throttle's limits and the longest password, from the settings."""
-    return LoginPolicy.from_settings(settings)
-
-
-HasherDep = Annotated[PasswordHasher, Depends(get_password_hasher)]
-CodecDep = Annotated[TokenCodec, Depends(get_token_codec)]
-PolicyDep = Annotated[LoginPolicy, Depends(get_login_policy)]
-
-
-async def get_auth_service(
-    uow: UowDep, hasher: HasherDep, codec: CodecDep, policy: PolicyDep
-) -> AuthService:
-    """The authentication use cases."""
-    return AuthService(uow, hasher, codec, policy)
-
-
-async def get_user_service(uow: UowDep, hasher: HasherDep, policy: PolicyDep) -> UserService:
+async def get_user_service(uow: UowDep, settings: SettingsDep) -> UserService:
     """The user-management use cases."""
-    return UserService(uow, hasher, policy)
+    return UserService(
+        uow, PasswordHasher.from_settings(settings), LoginPolicy.from_settings(settings)
+    )
 {%- endif %}
 {%- if cookiecutter.include_example_resource == "yes" %}
 
@@ -137,10 +126,11 @@ async def get_current_user(caller: CurrentCaller) -> User:
 CurrentUser = Annotated[User, Depends(get_current_user)]
 
 
-def require_permission(permission: Permission) -> Callable[[User], Awaitable[User]]:
+def require_permission(permission: Permission) -> Callable[[Caller], Awaitable[User]]:
     """A dependency that lets through only users whose role grants `permission`."""
 
-    async def check(user: CurrentUser) -> User:
+    async def check(caller: CurrentCaller) -> User:
+        user = caller.user
         if not has_permission(user.role, permission):
             raise PermissionDeniedError("You do not have permission to do this.")
         return user

@@ -152,11 +152,21 @@ def _integer(value: object) -> int:
     return value
 
 
+# How many verified tokens a codec remembers (a few hundred bytes each).
+VERIFIED_TOKENS_KEPT = 4096
+
+
 class TokenCodec:
-    """Encodes and decodes the app's JWTs with one pinned algorithm, issuer and audience."""
+    """Encodes and decodes the app's JWTs with one pinned algorithm, issuer and audience.
+
+    It remembers the claims of the last tokens it verified, keyed by the whole token: the
+    same bytes always verify the same way, so only the expiry is checked again. Whether
+    the session and user still hold is the caller's query, on every request.
+    """
 
     def __init__(self, settings: Settings) -> None:
         """Take the key, algorithm, issuer, audience and lifetimes from `settings`."""
+        self._verified: dict[str, TokenClaims] = {}
         self._key = settings.SECRET_KEY.get_secret_value()
         self._algorithm = settings.JWT_ALGORITHM
         self._issuer = settings.JWT_ISSUER
@@ -165,6 +175,11 @@ class TokenCodec:
             "access": timedelta(minutes=settings.ACCESS_TOKEN_EXPIRE_MINUTES),
             "refresh": timedelta(days=settings.REFRESH_TOKEN_EXPIRE_DAYS),
         }
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "TokenCodec":
+        """The process-wide codec for `settings`, so its memory of tokens is shared."""
+        return _shared_codec(settings)
 
     def lifetime(self, token_type: TokenType) -> timedelta:
         """How long a token of `token_type` is valid."""
@@ -203,12 +218,28 @@ class TokenCodec:
         }
         return IssuedToken(jwt.encode(payload, self._key, algorithm=self._algorithm), claims)
 
-    def decode(self, token: str, expected_type: TokenType) -> TokenClaims:
+    def decode(
+        self, token: str, expected_type: TokenType, now: datetime | None = None
+    ) -> TokenClaims:
         """Verify `token` and return its claims; raise InvalidTokenError otherwise.
 
         Only the configured algorithm is accepted (so neither `none` nor another HMAC),
-        and the signature, expiry, issuer, audience and type must all match.
+        and the signature, expiry, issuer, audience and type must all match. `now` (default:
+        the clock) is when a token verified before must not have expired yet.
         """
+        claims = self._verified.get(token)
+        if claims is None:
+            claims = self._verify(token)
+            if len(self._verified) >= VERIFIED_TOKENS_KEPT:
+                del self._verified[next(iter(self._verified))]  # the oldest
+            self._verified[token] = claims
+        elif (now or datetime.now(UTC)) >= claims.expires_at:
+            raise InvalidTokenError("Signature has expired")
+        if claims.token_type != expected_type:
+            raise InvalidTokenError(f"expected a {expected_type} token")
+        return claims
+
+    def _verify(self, token: str) -> TokenClaims:
         try:
             payload = jwt.decode(
                 token,
@@ -221,17 +252,38 @@ class TokenCodec:
             user_id = int(payload["sub"])
         except (jwt.PyJWTError, ValueError) as exc:
             raise InvalidTokenError(str(exc)) from exc
-        if payload["type"] != expected_type:
-            raise InvalidTokenError(f"expected a {expected_type} token")
+        if payload["type"] not in ("access", "refresh"):
+            raise InvalidTokenError("unknown token type")
         return TokenClaims(
             user_id=user_id,
             session_id=_integer(payload["sid"]),
             token_version=_integer(payload["ver"]),
-            token_type=expected_type,
+            token_type=payload["type"],
             jti=str(payload["jti"]),
             issued_at=datetime.fromtimestamp(payload["iat"], UTC),
             expires_at=datetime.fromtimestamp(payload["exp"], UTC),
         )
+
+
+_codecs: dict[tuple[object, ...], TokenCodec] = {}
+
+
+def _shared_codec(settings: Settings) -> TokenCodec:
+    # Keyed by what the codec takes from the settings, not by the (unhashable) settings.
+    key = (
+        settings.SECRET_KEY.get_secret_value(),
+        settings.JWT_ALGORITHM,
+        settings.JWT_ISSUER,
+        settings.JWT_AUDIENCE,
+        settings.ACCESS_TOKEN_EXPIRE_MINUTES,
+        settings.REFRESH_TOKEN_EXPIRE_DAYS,
+    )
+    codec = _codecs.get(key)
+    if codec is None:
+        if len(_codecs) >= 8:  # settings change in tests, rarely in a process
+            _codecs.clear()
+        codec = _codecs[key] = TokenCodec(settings)
+    return codec
 
 
 def fingerprint(secret: str) -> str:

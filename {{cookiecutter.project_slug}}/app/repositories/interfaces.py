@@ -7,6 +7,7 @@ SQLAlchemy, and the unit tests implement them in memory.
 {% if cookiecutter.auth == "jwt" or cookiecutter.include_example_resource == "yes" -%}
 from collections.abc import Sequence
 {% endif -%}
+from contextlib import AbstractAsyncContextManager
 {% if cookiecutter.auth == "jwt" -%}
 from datetime import datetime
 {% endif -%}
@@ -161,7 +162,12 @@ class LoginThrottleRepository(Protocol):
 
 
 class UnitOfWork(Protocol):
-    """One transaction over all repositories: commit it, or it is rolled back."""
+    """One transaction over all repositories: commit it, or it is rolled back.
+
+    `async with uow:` opens a transaction. `async with uow.read():` opens a block that only
+    reads: no transaction (each query sees the latest committed data, with no BEGIN or
+    ROLLBACK around it) and any write raises. Use it for use cases that only read.
+    """
 {%- if cookiecutter.auth == "jwt" %}
 
     @property
@@ -191,6 +197,10 @@ class UnitOfWork(Protocol):
 
     async def __aenter__(self) -> Self:
         """Begin the transaction."""
+        ...
+
+    def read(self) -> AbstractAsyncContextManager[Self]:
+        """A block that only reads, outside any transaction; writing in it raises."""
         ...
 
     async def __aexit__(

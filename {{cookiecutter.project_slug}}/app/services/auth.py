@@ -151,7 +151,7 @@ class AuthService:
         is the user's and neither revoked nor expired.
         """
         claims = self._decode(access_token, "access")
-        async with self.uow:
+        async with self.uow.read():
             user = await self.uow.users.get_signed_in(
                 claims.user_id, claims.session_id, claims.token_version, utcnow()
             )
@@ -164,7 +164,7 @@ class AuthService:
     ) -> tuple[Sequence[AuthSession], int]:
         """Return one page of the live sessions of `user`, oldest first, and their total."""
         assert user.id is not None
-        async with self.uow:
+        async with self.uow.read():
             return await self.uow.auth_sessions.list_active(
                 user.id, utcnow(), offset=offset, limit=limit
             )

@@ -40,7 +40,7 @@ class ItemService:
     ) -> tuple[Sequence[Item], int]:
         """Return one page of the items `actor` may read, and their total."""
         owner_id = None if has_permission(actor.role, Permission.ITEMS_READ_ALL) else actor.id
-        async with self.uow:
+        async with self.uow.read():
             return await self.uow.items.list(owner_id=owner_id, offset=offset, limit=limit)
 
     async def create_item(self, actor: User, data: ItemCreate) -> Item:
@@ -53,7 +53,7 @@ class ItemService:
 
     async def get_item(self, actor: User, item_id: int) -> Item:
         """Return one item `actor` may read; NotFoundError otherwise."""
-        async with self.uow:
+        async with self.uow.read():
             return await self._get(actor, item_id, Permission.ITEMS_READ_ALL)
 
     async def update_item(self, actor: User, item_id: int, data: ItemUpdate) -> Item:
@@ -64,7 +64,7 @@ class ItemService:
 
     async def list_items(self, *, offset: int, limit: int) -> tuple[Sequence[Item], int]:
         """Return one page of items, and their total."""
-        async with self.uow:
+        async with self.uow.read():
             return await self.uow.items.list(offset=offset, limit=limit)
 
     async def create_item(self, data: ItemCreate) -> Item:
@@ -76,7 +76,7 @@ class ItemService:
 
     async def get_item(self, item_id: int) -> Item:
         """Return one item; NotFoundError if there is none."""
-        async with self.uow:
+        async with self.uow.read():
             return await self._get(item_id)
 
     async def update_item(self, item_id: int, data: ItemUpdate) -> Item:

@@ -60,7 +60,7 @@ class PasswordGuard:
         """
         key = fingerprint(email)
         now = utcnow()
-        async with self.uow:
+        async with self.uow.read():
             throttle = await self.uow.login_throttles.get_by_key(key)
         if throttle is not None and throttle.locked_until is not None:
             wait = (throttle.locked_until - now).total_seconds()

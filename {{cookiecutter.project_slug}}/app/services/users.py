@@ -34,12 +34,12 @@ class UserService:
 
     async def list_users(self, *, offset: int, limit: int) -> tuple[Sequence[User], int]:
         """Return one page of users and the total."""
-        async with self.uow:
+        async with self.uow.read():
             return await self.uow.users.list(offset=offset, limit=limit)
 
     async def get_user(self, user_id: int) -> User:
         """Return one user; NotFoundError if there is none."""
-        async with self.uow:
+        async with self.uow.read():
             return await self._get(user_id)
 
     async def create_user(self, data: UserCreate) -> User:

@@ -21,12 +21,10 @@ class PageQuery(BaseModel):
     offset: int
 
     def page(self, schema: type[Schema], found: Sequence[object], total: int) -> Page[Schema]:
-        """Wrap the rows a service found into a page of `schema` bodies."""
-        return Page[schema](  # type: ignore[valid-type]
-            items=[schema.model_validate(row) for row in found],
-            total=total,
-            limit=self.limit,
-            offset=self.offset,
+        """Wrap the rows a service found into a page of `schema` bodies (one validation)."""
+        return Page[schema].model_validate(  # type: ignore[valid-type]
+            {"items": found, "total": total, "limit": self.limit, "offset": self.offset},
+            from_attributes=True,
         )
 
 

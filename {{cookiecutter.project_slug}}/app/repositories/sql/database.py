@@ -10,14 +10,20 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from app.core.config import Settings, get_settings
 
 
-def _enable_sqlite_foreign_keys(dbapi_connection: Any, _: Any) -> None:
+def _configure_sqlite(dbapi_connection: Any, _: Any) -> None:
     # SQLite ignores foreign keys (and so ON DELETE CASCADE) unless asked per connection.
+    # WAL lets readers go on while one connection writes, and with synchronous=NORMAL a
+    # commit no longer waits for an fsync (a power cut may lose the last commits, never
+    # corrupt the file). An in-memory database ignores journal_mode=WAL.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
@@ -32,7 +38,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         engine = create_async_engine(
             settings.DATABASE_URL, echo=settings.DATABASE_ECHO, hide_parameters=hide_parameters
         )
-        event.listen(engine.sync_engine, "connect", _enable_sqlite_foreign_keys)
+        event.listen(engine.sync_engine, "connect", _configure_sqlite)
         return engine
     return create_async_engine(
         settings.DATABASE_URL,
@@ -42,8 +48,9 @@ def create_engine(settings: Settings) -> AsyncEngine:
         max_overflow=settings.DATABASE_MAX_OVERFLOW,
         pool_timeout=settings.DATABASE_POOL_TIMEOUT,
         pool_recycle=settings.DATABASE_POOL_RECYCLE,
-        # A server may close idle connections (restarts, failovers): test before use.
-        pool_pre_ping=True,
+        # Off by default: a ping is one more round trip per checkout. Without it, a
+        # connection the server dropped fails one request (503) and the pool starts over.
+        pool_pre_ping=settings.DATABASE_POOL_PRE_PING,
     )
 
 
@@ -57,3 +64,40 @@ def get_engine() -> AsyncEngine:
 def get_session_factory() -> async_sessionmaker[AsyncSession]:
     """Return the process-wide session factory; sessions keep loaded values after commit."""
     return async_sessionmaker(get_engine(), expire_on_commit=False)
+
+
+class ReadOnlySession(Session):
+    """A session for reads outside a transaction: flushing or running DML raises."""
+
+
+class ReadOnlyError(RuntimeError):
+    """Something tried to write through a read-only session."""
+
+
+@event.listens_for(ReadOnlySession, "before_flush")
+def _refuse_flush(session: Session, _: UOWTransaction, __: object) -> None:
+    # Only called when something is pending: a new, changed or deleted object.
+    raise ReadOnlyError("a read block cannot write: use `async with uow:` and commit")
+
+
+@event.listens_for(ReadOnlySession, "do_orm_execute")
+def _refuse_dml(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        raise ReadOnlyError("a read block cannot write: use `async with uow:` and commit")
+
+
+@lru_cache(maxsize=32)
+def read_session_factory(
+    session_factory: async_sessionmaker[AsyncSession],
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions on the engine of `session_factory` that autocommit and refuse to write.
+
+    Without a transaction there is no BEGIN and no ROLLBACK around the queries: each one
+    is a single round trip and sees the latest committed data.
+    """
+    engine: AsyncEngine = session_factory.kw["bind"]
+    return async_sessionmaker(
+        engine.execution_options(isolation_level="AUTOCOMMIT"),
+        sync_session_class=ReadOnlySession,
+        expire_on_commit=False,
+    )

@@ -2,12 +2,20 @@
 
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import {% if cookiecutter.auth == "jwt" %}bindparam, {% endif %}select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.models import Item
-from app.repositories.sql.paging import fetch_page
+from app.repositories.sql.paging import fetch_page, paged
+
+# Built once (see paging.py): every list request runs one of these with new parameters.
+_ALL = paged(select(Item).order_by(col(Item.id)))
+{%- if cookiecutter.auth == "jwt" %}
+_OWNED = paged(
+    select(Item).where(col(Item.owner_id) == bindparam("owner_id")).order_by(col(Item.id))
+)
+{%- endif %}
 
 
 class SqlItemRepository:
@@ -26,18 +34,17 @@ class SqlItemRepository:
         self, *, owner_id: int | None, offset: int, limit: int
     ) -> tuple[Sequence[Item], int]:
         """Return one page of items (of one owner, or of all), oldest first, and the total."""
-        items = select(Item)
-        if owner_id is not None:
-            items = items.where(col(Item.owner_id) == owner_id)
+        if owner_id is None:
+            return await fetch_page(self._session, _ALL, offset=offset, limit=limit)
+        return await fetch_page(
+            self._session, _OWNED, offset=offset, limit=limit, owner_id=owner_id
+        )
 {%- else %}
 
     async def list(self, *, offset: int, limit: int) -> tuple[Sequence[Item], int]:
         """Return one page of items, oldest first, and the total."""
-        items = select(Item)
+        return await fetch_page(self._session, _ALL, offset=offset, limit=limit)
 {%- endif %}
-        return await fetch_page(
-            self._session, items.order_by(col(Item.id)), offset=offset, limit=limit
-        )
 
     async def add(self, item: Item) -> Item:
         """Store a new item and give it an id."""

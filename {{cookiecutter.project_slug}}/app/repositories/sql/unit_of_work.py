@@ -1,5 +1,7 @@
 """The unit of work on SQLAlchemy: one session, one transaction."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import Self
 
@@ -10,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 {% if cookiecutter.auth == "jwt" -%}
 from app.repositories.sql.auth_sessions import SqlAuthSessionRepository
 {% endif -%}
+from app.repositories.sql.database import read_session_factory
 from app.repositories.sql.flush import flush_or_conflict
 {%- if cookiecutter.include_example_resource == "yes" %}
 from app.repositories.sql.items import SqlItemRepository
@@ -23,7 +26,8 @@ from app.repositories.sql.users import SqlUserRepository
 class SqlUnitOfWork:
     """Opens a session on entry, {% if cookiecutter.auth == "jwt" or cookiecutter.include_example_resource == "yes" %}hands its repositories out, {% endif %}rolls back on exit.
 
-    Each `async with` block is one transaction; a service commits it explicitly.
+    Each `async with` block is one transaction; a service commits it explicitly. Each
+    `async with uow.read()` block reads without a transaction and cannot write.
     """
 {%- if cookiecutter.auth == "jwt" or cookiecutter.include_example_resource == "yes" %}
 {% if cookiecutter.auth == "jwt" %}
@@ -44,12 +48,22 @@ class SqlUnitOfWork:
         self._session: AsyncSession | None = None
 
     async def __aenter__(self) -> Self:
-        """Open a session{% if cookiecutter.auth == "jwt" or cookiecutter.include_example_resource == "yes" %} and its repositories{% endif %}."""
-{%- if cookiecutter.auth == "jwt" or cookiecutter.include_example_resource == "yes" %}
-        self._session = session = self._session_factory()
-{%- else %}
-        self._session = self._session_factory()
-{%- endif %}
+        """Open a session{% if cookiecutter.auth == "jwt" or cookiecutter.include_example_resource == "yes" %} and its repositories{% endif %}; its transaction begins with the first query."""
+        return self._open(self._session_factory())
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[Self]:
+        """Open a session that autocommits each query and refuses to write; close it after."""
+        self._open(read_session_factory(self._session_factory)())
+        try:
+            yield self
+        finally:
+            await self._close()
+
+    def _open(self, session: AsyncSession) -> Self:
+        if self._session is not None:
+            raise RuntimeError("the unit of work is already open")
+        self._session = session
 {%- if cookiecutter.auth == "jwt" %}
         self.users = SqlUserRepository(session)
 {%- endif %}
@@ -73,6 +87,9 @@ class SqlUnitOfWork:
         Closing (not `rollback()`) keeps the loaded values of the objects handed out,
         so callers can read them after the block.
         """
+        await self._close()
+
+    async def _close(self) -> None:
         session, self._session = self._session, None
         if session is not None:
             await session.close()

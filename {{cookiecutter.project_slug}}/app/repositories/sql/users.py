@@ -3,13 +3,28 @@
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.core.security import Role
 from app.models import AuthSession, User
+from app.models.mixins import UTCDateTime
 from app.repositories.sql.flush import flush_or_conflict
+
+# Built once: every authenticated request runs it, with new parameters.
+_SIGNED_IN = (
+    select(User)
+    .join(AuthSession, col(AuthSession.user_id) == col(User.id))
+    .where(
+        col(User.id) == bindparam("user_id"),
+        col(User.is_active).is_(True),
+        col(User.token_version) == bindparam("token_version"),
+        col(AuthSession.id) == bindparam("session_id"),
+        col(AuthSession.revoked_at).is_(None),
+        col(AuthSession.expires_at) > bindparam("now", type_=UTCDateTime()),
+    )
+)
 
 
 class SqlUserRepository:
@@ -33,16 +48,13 @@ class SqlUserRepository:
     ) -> User | None:
         """Return the user an access token names, joined with its live session: one query."""
         result = await self._session.execute(
-            select(User)
-            .join(AuthSession, col(AuthSession.user_id) == col(User.id))
-            .where(
-                col(User.id) == user_id,
-                col(User.is_active).is_(True),
-                col(User.token_version) == token_version,
-                col(AuthSession.id) == session_id,
-                col(AuthSession.revoked_at).is_(None),
-                col(AuthSession.expires_at) > now,
-            )
+            _SIGNED_IN,
+            {
+                "user_id": user_id,
+                "token_version": token_version,
+                "session_id": session_id,
+                "now": now,
+            },
         )
         return result.scalar_one_or_none()
 

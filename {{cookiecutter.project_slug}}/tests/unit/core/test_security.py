@@ -8,9 +8,11 @@ from typing import Any
 import jwt
 import pytest
 
+from app.core import security
 from app.core.config import Settings
 from app.core.security import (
     ROLE_PERMISSIONS,
+    VERIFIED_TOKENS_KEPT,
     InvalidTokenError,
     IssuedToken,
     PasswordHasher,
@@ -348,3 +350,70 @@ def test_a_fingerprint_is_the_sha256_hex_digest() -> None:
 
 def test_different_secrets_have_different_fingerprints() -> None:
     assert fingerprint("token-a") != fingerprint("token-b")
+
+
+@pytest.mark.parametrize("token_type", ["admin", None])
+def test_a_token_of_an_unknown_type_is_rejected(
+    token_codec: TokenCodec, token_type: str | None
+) -> None:
+    token = jwt.encode(_claims(type=token_type), SECRET, algorithm="HS256")
+
+    with pytest.raises(InvalidTokenError):
+        token_codec.decode(token, "access")
+
+
+# A codec remembers the tokens it verified: the checks that still apply are tested here.
+
+
+def test_a_remembered_token_is_rejected_once_it_has_expired(token_codec: TokenCodec) -> None:
+    issued = _issue(token_codec)
+    assert token_codec.decode(issued.token, "access") == issued.claims
+
+    with pytest.raises(InvalidTokenError, match="expired"):
+        token_codec.decode(issued.token, "access", now=issued.claims.expires_at)
+
+
+@pytest.mark.parametrize(("issued", "expected"), [("refresh", "access"), ("access", "refresh")])
+def test_a_remembered_token_of_the_other_type_is_rejected(
+    token_codec: TokenCodec, issued: TokenType, expected: TokenType
+) -> None:
+    token = _issue(token_codec, issued).token
+    token_codec.decode(token, issued)
+
+    with pytest.raises(InvalidTokenError):
+        token_codec.decode(token, expected)
+
+
+def test_a_rejected_token_is_rejected_every_time(token_codec: TokenCodec) -> None:
+    unsigned = jwt.encode(_claims(), key=None, algorithm="none")
+
+    for _ in range(2):
+        with pytest.raises(InvalidTokenError):
+            token_codec.decode(unsigned, "access")
+
+
+def test_the_codec_forgets_the_oldest_token_beyond_its_limit(
+    token_codec: TokenCodec, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert VERIFIED_TOKENS_KEPT >= 1024
+    monkeypatch.setattr(security, "VERIFIED_TOKENS_KEPT", 3)
+    tokens = [_issue(token_codec, session_id=n).token for n in range(4)]
+    for token in tokens:
+        token_codec.decode(token, "access")
+
+    assert list(token_codec._verified) == tokens[1:]
+    assert token_codec.decode(tokens[0], "access").session_id == 0
+
+
+def test_the_codec_of_the_settings_is_shared_while_they_say_the_same() -> None:
+    first = TokenCodec.from_settings(_settings())
+
+    assert TokenCodec.from_settings(_settings()) is first
+    assert TokenCodec.from_settings(_settings(JWT_AUDIENCE="another-api")) is not first
+
+
+def test_codecs_of_many_settings_are_still_right() -> None:
+    for minutes in range(1, 12):
+        codec = TokenCodec.from_settings(_settings(ACCESS_TOKEN_EXPIRE_MINUTES=minutes))
+
+        assert codec.lifetime("access") == timedelta(minutes=minutes)

@@ -7,12 +7,12 @@ the paging is checked whatever tables the app has.
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from app.repositories.sql.database import get_engine
-from app.repositories.sql.paging import fetch_page
+from app.repositories.sql.paging import fetch_page, paged
 
 
 class _PagingBase(DeclarativeBase):
@@ -40,7 +40,8 @@ async def five_rows(session: AsyncSession) -> AsyncIterator[None]:
         await connection.run_sync(_PagingBase.metadata.drop_all)
 
 
-ORDERED = select(Numbered).order_by(Numbered.id)
+ORDERED = paged(select(Numbered).order_by(Numbered.id))
+BEYOND = paged(select(Numbered).where(Numbered.id > bindparam("floor")).order_by(Numbered.id))
 
 
 async def test_a_page_holds_its_rows_and_the_total(session: AsyncSession, five_rows: None) -> None:
@@ -58,6 +59,13 @@ async def test_a_page_past_the_end_is_empty_but_still_counts(
 async def test_the_first_page_of_nothing_is_empty_with_total_zero(
     session: AsyncSession, five_rows: None
 ) -> None:
-    nothing = ORDERED.where(Numbered.id > 100)
+    assert await fetch_page(session, BEYOND, offset=0, limit=2, floor=100) == ([], 0)
 
-    assert await fetch_page(session, nothing, offset=0, limit=2) == ([], 0)
+
+async def test_the_query_parameters_apply_to_the_rows_and_to_the_total(
+    session: AsyncSession, five_rows: None
+) -> None:
+    rows, total = await fetch_page(session, BEYOND, offset=0, limit=1, floor=3)
+    past_the_end = await fetch_page(session, BEYOND, offset=5, limit=1, floor=3)
+
+    assert ([row.id for row in rows], total, past_the_end) == ([4], 2, ([], 2))

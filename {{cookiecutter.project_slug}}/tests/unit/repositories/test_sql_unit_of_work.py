@@ -7,13 +7,13 @@ metadata: the unit of work is checked whatever tables the app has.
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import String
+from sqlalchemy import String, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from app.core.config import Settings
 from app.core.errors import ConflictError
-from app.repositories.sql.database import create_engine, get_engine
+from app.repositories.sql.database import ReadOnlyError, create_engine, get_engine
 from app.repositories.sql.unit_of_work import SqlUnitOfWork
 from tests.fixtures.db import count, fetch
 
@@ -142,3 +142,88 @@ async def test_leaving_a_unit_of_work_that_was_never_entered_does_nothing(
 
     with pytest.raises(RuntimeError):
         _ = uow.session
+
+
+async def test_a_read_block_sees_the_committed_rows(uow: SqlUnitOfWork) -> None:
+    async with uow:
+        probe = Probe(name="kept")
+        uow.session.add(probe)
+        await uow.commit()
+
+    async with uow.read():
+        stored = await uow.session.get(Probe, probe.id)
+
+    assert stored is not None
+    assert stored.name == "kept"
+
+
+async def _driver_autocommits(uow: SqlUnitOfWork) -> bool:
+    raw = await (await uow.session.connection()).get_raw_connection()
+{%- if cookiecutter.database == "postgresql" %}
+    return bool(raw.driver_connection.autocommit)  # type: ignore[union-attr]
+{%- else %}
+    return raw.driver_connection.isolation_level is None  # type: ignore[union-attr]
+{%- endif %}
+
+
+async def test_a_read_block_runs_outside_any_transaction(uow: SqlUnitOfWork) -> None:
+    async with uow.read():
+        reading = await _driver_autocommits(uow)
+    async with uow:
+        writing = await _driver_autocommits(uow)
+
+    assert (reading, writing) == (True, False)
+
+
+async def test_a_read_block_refuses_to_flush_a_change(uow: SqlUnitOfWork) -> None:
+    with pytest.raises(ReadOnlyError):
+        async with uow.read():
+            uow.session.add(Probe(name="refused"))
+            await uow.session.flush()
+
+    assert await count(Probe) == 0
+
+
+async def test_a_read_block_refuses_an_update_statement(uow: SqlUnitOfWork) -> None:
+    async with uow:
+        probe = Probe(name="before")
+        uow.session.add(probe)
+        await uow.commit()
+
+    with pytest.raises(ReadOnlyError):
+        async with uow.read():
+            await uow.session.execute(update(Probe).values(name="after"))
+
+    stored = await fetch(Probe, probe.id)
+    assert stored is not None
+    assert stored.name == "before"
+
+
+async def test_a_read_block_may_flush_and_commit_when_nothing_is_pending(
+    uow: SqlUnitOfWork,
+) -> None:
+    async with uow.read():
+        await uow.session.flush()
+        await uow.commit()
+
+    assert await count(Probe) == 0
+
+
+async def test_the_session_is_gone_after_a_read_block(uow: SqlUnitOfWork) -> None:
+    async with uow.read():
+        pass
+
+    with pytest.raises(RuntimeError):
+        _ = uow.session
+
+
+@pytest.mark.parametrize("inner", ["transaction", "read"])
+async def test_a_block_cannot_open_inside_another(uow: SqlUnitOfWork, inner: str) -> None:
+    async with uow:
+        with pytest.raises(RuntimeError, match="already open"):
+            if inner == "read":
+                async with uow.read():
+                    pass
+            else:
+                async with uow:
+                    pass

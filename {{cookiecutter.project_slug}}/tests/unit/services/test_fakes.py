@@ -113,6 +113,42 @@ async def test_a_unit_of_work_cannot_be_entered_twice_at_once(fake_uow: FakeUnit
     async with fake_uow:
         with pytest.raises(RuntimeError):
             await fake_uow.__aenter__()
+
+
+async def test_a_read_block_cannot_commit(fake_uow: FakeUnitOfWork) -> None:
+    async with fake_uow.read():
+        with pytest.raises(RuntimeError, match="read block"):
+            await fake_uow.commit()
+
+
+async def test_a_read_block_cannot_open_inside_a_transaction(fake_uow: FakeUnitOfWork) -> None:
+    async with fake_uow:
+        with pytest.raises(RuntimeError):
+            async with fake_uow.read():
+                pass
+{%- if cookiecutter.auth == "jwt" %}
+
+
+async def test_a_read_block_that_changes_rows_raises(
+    fake_uow: FakeUnitOfWork, fake_db: FakeDatabase
+) -> None:
+    with pytest.raises(RuntimeError, match="read block"):
+        async with fake_uow.read():
+            await fake_uow.users.add(build_user())
+
+    assert not fake_db.committed.users
+{%- elif cookiecutter.include_example_resource == "yes" %}
+
+
+async def test_a_read_block_that_changes_rows_raises(
+    fake_uow: FakeUnitOfWork, fake_db: FakeDatabase
+) -> None:
+    with pytest.raises(RuntimeError, match="read block"):
+        async with fake_uow.read():
+            await fake_uow.items.add(build_item())
+
+    assert not fake_db.committed.items
+{%- endif %}
 {%- if cookiecutter.auth == "jwt" %}
 
 
