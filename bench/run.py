@@ -43,9 +43,10 @@ from bench.project import (
     time_template_suite,
 )
 from bench.scenarios import LOGIN, LoadSettings, measure_server
-from bench.server import Server, ServerError, call, clean_environment
+from bench.server import Server, ServerError, clean_environment
 from bench.targets import evaluate
 from tests.postgres_cluster import throwaway_cluster
+from tests.serving import call
 
 BENCH_DIR = Path(__file__).resolve().parent
 DATABASES = ("sqlite", "postgresql")

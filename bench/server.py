@@ -7,20 +7,16 @@ VmHWM, the kernel's own peak.
 
 import contextlib
 import http.client
-import json
 import os
 import signal
 import socket
 import subprocess
 import threading
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 
 HOST = "127.0.0.1"
 KIB_PER_MIB = 1024
@@ -190,37 +186,6 @@ class RssSampler:
         self._stop.set()
         self._thread.join()
         self._sample()
-
-
-def call(
-    method: str,
-    url: str,
-    *,
-    json_body: Any = None,
-    form: Mapping[str, str] | None = None,
-    token: str | None = None,
-) -> tuple[int, Any]:
-    """One HTTP request with the standard library; return the status and the JSON body."""
-    headers = {"Accept": "application/json"}
-    data = None
-    if json_body is not None:
-        data = json.dumps(json_body).encode()
-        headers["Content-Type"] = "application/json"
-    elif form is not None:
-        data = urllib.parse.urlencode(form).encode()
-        headers["Content-Type"] = "application/x-www-form-urlencoded"
-    if token is not None:
-        headers["Authorization"] = f"Bearer {token}"
-    request = urllib.request.Request(url, data=data, headers=headers, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            status, body = response.status, response.read()
-    except urllib.error.HTTPError as error:
-        status, body = error.code, error.read()
-    try:
-        return status, json.loads(body) if body else None
-    except ValueError:
-        return status, body.decode(errors="replace")
 
 
 def clean_environment(extra: Mapping[str, str]) -> dict[str, str]:

@@ -10,17 +10,14 @@ host is aborted and recorded, and the test fails if there is any: the docs work 
 
 import os
 import shutil
-import socket
-import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from cookiecutter.main import cookiecutter
 
-from tests.baking import BIN, TEMPLATE_DIR, run
+from tests.baking import TEMPLATE_DIR, run
+from tests.serving import dotenv, served
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -47,34 +44,8 @@ if not CHROMIUM.exists():
 from playwright.sync_api import BrowserContext, Page, Route, sync_playwright  # noqa: E402
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _dotenv(project: Path) -> dict[str, str]:
-    lines = (project / ".env").read_text(encoding="utf-8").splitlines()
-    return dict(line.split("=", 1) for line in lines if "=" in line and not line.startswith("#"))
-
-
-def _wait_until_up(url: str, server: subprocess.Popen[bytes], seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"uvicorn exited with {server.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.1)
-    pytest.fail(f"{url} did not answer within {seconds} s")
-
-
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
+def served_docs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
     """The default project, migrated, with its first admin, served on a free local port.
 
     Yields the base URL and the project's .env values; the server is stopped afterwards.
@@ -83,29 +54,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
     project = Path(cookiecutter(str(TEMPLATE_DIR), no_input=True, output_dir=str(output)))
     run(project, "python", "-m", "app.cli", "migrate")
     run(project, "python", "-m", "app.cli", "create-admin")
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COV_"))}
-    log = (output / "uvicorn.log").open("wb")
-    uvicorn = [str(BIN / "python"), "-m", "uvicorn", "app.main:app"]
-    server = subprocess.Popen(
-        [*uvicorn, "--host", "127.0.0.1", "--port", str(port)],
-        cwd=project,
-        env={**env, "PYTHONDONTWRITEBYTECODE": "1"},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        _wait_until_up(f"{base}/health", server)
-        yield base, _dotenv(project)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()
+    with served(project, output / "uvicorn.log") as base:
+        yield base, dotenv(project)
 
 
 @pytest.fixture
@@ -144,15 +94,15 @@ def _page(context: BrowserContext, url: str) -> Page:
 
 
 def test_swagger_ui_logs_in_and_calls_an_endpoint_without_internet(
-    served: tuple[str, dict[str, str]], browser: tuple[BrowserContext, list[str]]
+    served_docs: tuple[str, dict[str, str]], browser: tuple[BrowserContext, list[str]]
 ) -> None:
-    base, dotenv = served
+    base, settings = served_docs
     context, outside = browser
     page = _page(context, f"{base}/docs")
 
     page.get_by_role("button", name="Authorize").first.click()
-    page.locator("#oauth_username").fill(dotenv["FIRST_ADMIN_EMAIL"])
-    page.locator("#oauth_password").fill(dotenv["FIRST_ADMIN_PASSWORD"])
+    page.locator("#oauth_username").fill(settings["FIRST_ADMIN_EMAIL"])
+    page.locator("#oauth_password").fill(settings["FIRST_ADMIN_PASSWORD"])
     page.locator(".auth-btn-wrapper button.authorize").click()
     # Swagger UI swaps the button for "Logout" once the login route answered with a token.
     page.get_by_role("button", name="Remove authorization").wait_for()
@@ -167,14 +117,14 @@ def test_swagger_ui_logs_in_and_calls_an_endpoint_without_internet(
 
     assert status.inner_text().strip() == "200"
     body = operation.locator(".live-responses-table .response .response-col_description pre").first
-    assert f'"email": "{dotenv["FIRST_ADMIN_EMAIL"]}"' in body.inner_text()
+    assert f'"email": "{settings["FIRST_ADMIN_EMAIL"]}"' in body.inner_text()
     assert outside == []
 
 
 def test_redoc_renders_the_api_without_internet(
-    served: tuple[str, dict[str, str]], browser: tuple[BrowserContext, list[str]]
+    served_docs: tuple[str, dict[str, str]], browser: tuple[BrowserContext, list[str]]
 ) -> None:
-    base, _ = served
+    base, _ = served_docs
     context, outside = browser
     page = _page(context, f"{base}/redoc")
 
