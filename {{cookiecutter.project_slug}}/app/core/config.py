@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     DATABASE_POOL_TIMEOUT: float = Field(default=30.0, gt=0)
     DATABASE_POOL_RECYCLE: int = Field(default=1800, ge=-1)
     DATABASE_POOL_PRE_PING: bool = False
+    # psycopg prepares a statement run 5 times on a connection; PgBouncer before 1.21 (in
+    # transaction mode) cannot follow that: turn it off there.
+    DATABASE_PREPARED_STATEMENTS: bool = True
 {%- if cookiecutter.auth == "jwt" %}
 
     SECRET_KEY: SecretStr = SecretStr("change-me")

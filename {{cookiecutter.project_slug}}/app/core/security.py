@@ -4,9 +4,11 @@ Hashing is CPU- and memory-heavy (argon2), so it runs in worker threads, and a l
 bounds how many hashes run at once: each takes ARGON2_MEMORY_COST_KIB of memory.
 """
 
+import ctypes
 import hashlib
 import os
 import secrets
+import sys
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -67,11 +69,31 @@ def has_permission(role: Role | str, permission: Permission) -> bool:
 # ---------------------------------------------------------------- passwords
 
 
+# glibc's mallopt() parameter, and the size from which allocations get pages of their own.
+_M_MMAP_THRESHOLD = -3
+_MMAP_THRESHOLD_BYTES = 1 << 20
+
+
+@lru_cache(maxsize=1)
+def map_large_allocations() -> bool:
+    """Have glibc give every block of 1 MiB or more back to the OS as soon as it is freed.
+
+    Each argon2 hash mallocs its memory cost (19 MiB by default). glibc serves blocks below a
+    threshold that grows up to 32 MiB from per-thread arenas and keeps them once freed, so
+    every thread of the pool that ever hashed would hold its own 19 MiB: hundreds of MiB
+    under a login storm. A fixed threshold maps such blocks and unmaps them on free.
+    Returns whether it applied (only with glibc, i.e. on Linux but Alpine).
+    """
+    mallopt = getattr(ctypes.CDLL(None), "mallopt", None) if sys.platform == "linux" else None
+    return bool(mallopt is not None and mallopt(_M_MMAP_THRESHOLD, _MMAP_THRESHOLD_BYTES))
+
+
 class PasswordHasher:
     """Hashes and verifies passwords with argon2, off the event loop and bounded."""
 
     def __init__(self, time_cost: int, memory_cost_kib: int, concurrency: int) -> None:
         """Hash with these argon2 costs, at most `concurrency` (0: one per CPU) at once."""
+        map_large_allocations()
         self._hash = PasswordHash((Argon2Hasher(time_cost=time_cost, memory_cost=memory_cost_kib),))
         self._limiter = anyio.CapacityLimiter(concurrency or os.cpu_count() or 1)
         self._dummy_hash: str | None = None

@@ -51,6 +51,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
         # Off by default: a ping is one more round trip per checkout. Without it, a
         # connection the server dropped fails one request (503) and the pool starts over.
         pool_pre_ping=settings.DATABASE_POOL_PRE_PING,
+        connect_args={} if settings.DATABASE_PREPARED_STATEMENTS else {"prepare_threshold": None},
     )
 
 

@@ -1,7 +1,10 @@
 """Roles and permissions, password hashing and the JWT codec."""
 
 import base64
+import ctypes
 import json
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -22,6 +25,7 @@ from app.core.security import (
     TokenType,
     fingerprint,
     has_permission,
+    map_large_allocations,
     normalise_email,
 )
 
@@ -417,3 +421,26 @@ def test_codecs_of_many_settings_are_still_right() -> None:
         codec = TokenCodec.from_settings(_settings(ACCESS_TOKEN_EXPIRE_MINUTES=minutes))
 
         assert codec.lifetime("access") == timedelta(minutes=minutes)
+
+
+def _resident_mib() -> float:
+    with open("/proc/self/status", encoding="ascii") as status:
+        line = next(line for line in status if line.startswith("VmRSS:"))
+    return int(line.split()[1]) / 1024
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc; glibc only")
+def test_blocks_freed_by_many_threads_go_back_to_the_os() -> None:
+    PasswordHasher.from_settings(_settings())  # a hasher sets the allocator up
+    before = _resident_mib()
+
+    def allocate_and_free() -> None:
+        for _ in range(4):
+            block = ctypes.create_string_buffer(16 << 20)  # touched: filled with zeros
+            del block
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda _: allocate_and_free(), range(8)))
+
+    assert map_large_allocations() is True
+    assert _resident_mib() - before < 8  # not 16 MiB blocks kept in the threads' arenas

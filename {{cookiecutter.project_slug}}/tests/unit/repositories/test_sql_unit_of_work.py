@@ -227,3 +227,21 @@ async def test_a_block_cannot_open_inside_another(uow: SqlUnitOfWork, inner: str
             else:
                 async with uow:
                     pass
+{%- if cookiecutter.database == "postgresql" %}
+
+
+@pytest.mark.parametrize(("prepared", "threshold"), [(True, 5), (False, None)])
+async def test_prepared_statements_follow_the_setting(
+    prepared: bool, threshold: int | None
+) -> None:
+    url = get_engine().url.render_as_string(hide_password=False)
+    engine = create_engine(
+        Settings(_env_file=None, DATABASE_URL=url, DATABASE_PREPARED_STATEMENTS=prepared)
+    )
+    try:
+        async with engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            assert raw.driver_connection.prepare_threshold == threshold  # type: ignore[union-attr]
+    finally:
+        await engine.dispose()
+{%- endif %}
