@@ -3,6 +3,7 @@
 import asyncio
 import runpy
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -34,9 +35,18 @@ LATE_THREAD_ERROR = pytest.mark.filterwarnings(
 
 
 async def invoke(*args: str) -> Result:
-    """Run the command line in a thread of its own: it runs its own event loop, as in a shell."""
+    """Run the command line in a thread of its own: it runs its own event loop, as in a shell.
+
+    Threads the command left behind (aiosqlite's) are waited for, so that a late error of
+    theirs belongs to this test and not to the next one.
+    """
     await get_engine().dispose()  # share no pooled connection with the tests' event loop
-    return await asyncio.to_thread(RUNNER.invoke, cli.app, list(args))
+    before = set(threading.enumerate())
+    result = await asyncio.to_thread(RUNNER.invoke, cli.app, list(args))
+    for thread in set(threading.enumerate()) - before:
+        if "_connection_worker_thread" in thread.name:  # aiosqlite's, one per connection
+            await asyncio.to_thread(thread.join, 5)
+    return result
 
 
 @pytest.fixture
