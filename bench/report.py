@@ -50,7 +50,8 @@ def render(report: Mapping[str, Any], checks: Iterable[Check]) -> str:
             if figures is not None:
                 ref = reference.get(scenario.key)
                 lines.append(_scenario_row(database, scenario.key, figures, ref, checks))
-        lines += ["", _writes_line(run["scenarios"])]
+        if run.get("workers", 1) == 1:
+            lines += ["", _writes_line(run["scenarios"])]
     lines += [
         "",
         "## Other figures",
@@ -131,7 +132,8 @@ def _figure_rows(report: Mapping[str, Any], checks: list[Check]) -> list[str]:
         if not run or "error" in run:
             continue
         for rule, unit in zip(SERVER_RULES, ("ms", "MiB"), strict=True):
-            checked = rule if name != "reference" else None  # the reference has no targets
+            # Neither the reference nor a run with more workers has targets.
+            checked = rule if name != "reference" and run.get("workers", 1) == 1 else None
             label, value = f"{name}: {rule.label}", run.get(rule.figure)
             rows.append(_figure_row(label, value, unit, checked, name, checks))
         rows.append(_figure_row(f"{name}: peak RSS (VmHWM)", run.get("rss_peak_mib"), "MiB"))

@@ -42,7 +42,7 @@ from bench.project import (
     snapshot,
     time_template_suite,
 )
-from bench.scenarios import LOGIN, LoadSettings, measure_server
+from bench.scenarios import GET_SCENARIOS, LOGIN, LoadSettings, measure_server, run_scenario
 from bench.server import Server, ServerError, clean_environment
 from bench.targets import evaluate
 from tests.postgres_cluster import throwaway_cluster
@@ -63,6 +63,8 @@ BENCH_USER = {
     "full_name": "Bench User",
 }
 HARNESS_ERRORS = (StepError, ServerError, LoadError)
+# The second run of the PostgreSQL variant, for how the app scales with processes.
+SCALE_WORKERS = 2
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -149,9 +151,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         for database in args.databases:
             _step(f"{database}: database, migrations, first admin, server, load")
             try:
-                report["variants"][database] = measure_variant(
-                    projects[database], settings, scratch
-                )
+                measured = measure_variant(projects[database], settings, scratch)
+                report["variants"][database] = measured
+                if "scaled" in measured:
+                    scaled = measured.pop("scaled")
+                    report["variants"][f"{database}, {scaled['workers']} workers"] = scaled
             except HARNESS_ERRORS as error:
                 failed = True
                 report["variants"][database] = {"error": str(error)}
@@ -252,11 +256,42 @@ def measure_variant(project: Project, settings: LoadSettings, scratch: Path) -> 
             figures = measure_server(
                 server, settings, script_args, lambda: project.dbtool("count", url, user_id)
             )
+        result = {
+            "workers": 1,
+            "startup_ms": round(startup_s * 1000, 1),
+            "rss_idle_mib": idle["VmRSS"],
+            "seeded": seeded,
+            **figures,
+        }
+        if project.database == "postgresql":
+            result["scaled"] = measure_workers(project, settings, scratch, env, script_args)
+    return result
+
+
+def measure_workers(
+    project: Project,
+    settings: LoadSettings,
+    scratch: Path,
+    env: dict[str, str],
+    script_args: dict[str, str],
+) -> dict[str, Any]:
+    """The GET scenarios again, with SCALE_WORKERS uvicorn workers on the same database."""
+    print(f"  -- the same with {SCALE_WORKERS} workers", flush=True)
+    log = scratch / f"server-{project.database}-{SCALE_WORKERS}-workers.log"
+    with Server(
+        project.python,
+        "app.main:app",
+        cwd=project.source,
+        env=clean_environment(env),
+        log=log,
+        workers=SCALE_WORKERS,
+    ) as server:
+        startup_s = server.start()
+        scenarios = {s.key: run_scenario(server, settings, s, script_args) for s in GET_SCENARIOS}
     return {
+        "workers": SCALE_WORKERS,
         "startup_ms": round(startup_s * 1000, 1),
-        "rss_idle_mib": idle["VmRSS"],
-        "seeded": seeded,
-        **figures,
+        "scenarios": scenarios,
     }
 
 

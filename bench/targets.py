@@ -113,8 +113,8 @@ def evaluate(report: Mapping[str, Any]) -> list[Check]:
 def _checks(report: Mapping[str, Any]) -> Iterator[Check]:
     reference = report.get("reference", {}).get("scenarios", {})
     for database, run in report.get("variants", {}).items():
-        if "error" in run:
-            continue
+        if "error" in run or run.get("workers", 1) != 1:
+            continue  # the targets are for one worker
         for key, rules in SCENARIO_RULES.items():
             if key not in run["scenarios"]:
                 continue
