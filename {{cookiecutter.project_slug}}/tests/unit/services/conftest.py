@@ -1,8 +1,8 @@
 """Services on the in-memory fakes: the same use cases, no database.
 {%- if cookiecutter.auth == "jwt" %}
 
-`make_user` is overridden here, so the `user`, `other_user` and `admin` fixtures of the
-root conftest store their users in the fake database.
+`make_user` is overridden here, so the `user`, `other_user` and `admin` fixtures of
+tests/fixtures/shared.py store their users in the fake database.
 """
 {%- else %}"""{% endif %}
 
