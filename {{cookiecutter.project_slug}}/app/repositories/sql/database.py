@@ -74,17 +74,21 @@ class ReadOnlySession(Session):
 class ReadOnlyError(RuntimeError):
     """Something tried to write through a read-only session."""
 
+    def __init__(self) -> None:
+        """The one message, whichever way the write was tried."""
+        super().__init__("a read block cannot write: use `async with uow:` and commit")
+
 
 @event.listens_for(ReadOnlySession, "before_flush")
 def _refuse_flush(session: Session, _: UOWTransaction, __: object) -> None:
     # Only called when something is pending: a new, changed or deleted object.
-    raise ReadOnlyError("a read block cannot write: use `async with uow:` and commit")
+    raise ReadOnlyError
 
 
 @event.listens_for(ReadOnlySession, "do_orm_execute")
 def _refuse_dml(state: ORMExecuteState) -> None:
     if state.is_insert or state.is_update or state.is_delete:
-        raise ReadOnlyError("a read block cannot write: use `async with uow:` and commit")
+        raise ReadOnlyError
 
 
 @lru_cache(maxsize=32)
