@@ -85,6 +85,13 @@ def one_of(field: str) -> tuple[Check, str]:
 
 
 NOT_EMPTY: tuple[Check, str] = (lambda value: bool(value.strip()), "must not be empty")
+# Refused rather than trimmed, so what is baked is what was typed; an answer of blanks only
+# breaks NOT_EMPTY or its format rule instead. (Cookiecutter's prompt trims typed answers;
+# the command line, a replay, a user config and cruft's --extra-context do not.)
+NO_OUTER_BLANKS: tuple[Check, str] = (
+    lambda value: value == value.strip() or not value.strip(),
+    "must not start or end with a blank",
+)
 SINGLE_LINE: tuple[Check, str] = (
     is_single_line,
     "must be a single line without control characters",
@@ -94,6 +101,7 @@ SINGLE_LINE: tuple[Check, str] = (
 RULES: dict[str, tuple[tuple[Check, str], ...]] = {
     "project_name": (
         NOT_EMPTY,
+        NO_OUTER_BLANKS,
         SINGLE_LINE,
         (max_length(100), "must be at most 100 characters"),
     ),
@@ -102,6 +110,7 @@ RULES: dict[str, tuple[tuple[Check, str], ...]] = {
             SLUG_RE.fullmatch,
             "must be a lowercase Python identifier (a-z, 0-9, _), starting with a letter",
         ),
+        NO_OUTER_BLANKS,
         (max_length(64), "must be at most 64 characters"),
         (is_not_keyword, "must not be a Python keyword"),
         (
@@ -112,16 +121,19 @@ RULES: dict[str, tuple[tuple[Check, str], ...]] = {
     ),
     "project_description": (
         NOT_EMPTY,
+        NO_OUTER_BLANKS,
         SINGLE_LINE,
         (max_length(200), "must be at most 200 characters"),
     ),
     "author_name": (
         NOT_EMPTY,
+        NO_OUTER_BLANKS,
         SINGLE_LINE,
         (max_length(100), "must be at most 100 characters"),
     ),
     "author_email": (
         (EMAIL_RE.fullmatch, "must be an email address like name@example.com"),
+        NO_OUTER_BLANKS,
         (max_length(254), "must be at most 254 characters"),
         (
             lambda value: value.rsplit(".", 1)[-1].lower() not in SPECIAL_USE_TLDS,

@@ -61,6 +61,8 @@ HOOK_RULE_VIOLATIONS = [
     pytest.param("project_name", "   ", "must not be empty", id="name-empty"),
     pytest.param("project_name", "Two\nlines", "single line", id="name-multiline"),
     pytest.param("project_name", "x" * 101, "at most 100 characters", id="name-too-long"),
+    pytest.param("project_name", "My Backend ", "start or end with a blank", id="name-trailing"),
+    pytest.param("project_name", "\u00a0My Backend", "start or end with a blank", id="name-nbsp"),
     pytest.param("project_slug", "1abc", "lowercase Python identifier", id="slug-digit-first"),
     pytest.param("project_slug", "My-App", "lowercase Python identifier", id="slug-not-identifier"),
     pytest.param("project_slug", "a" * 65, "at most 64 characters", id="slug-too-long"),
@@ -72,9 +74,11 @@ HOOK_RULE_VIOLATIONS = [
     pytest.param("project_description", "", "must not be empty", id="description-empty"),
     pytest.param("project_description", "a\rb", "single line", id="description-multiline"),
     pytest.param("project_description", "x" * 201, "at most 200", id="description-too-long"),
+    pytest.param("project_description", " A backend.", "start or end", id="description-leading"),
     pytest.param("author_name", "", "must not be empty", id="author-empty"),
     pytest.param("author_name", "Jane\tDoe", "single line", id="author-control-char"),
     pytest.param("author_name", "x" * 101, "at most 100", id="author-too-long"),
+    pytest.param("author_name", "Jane Doe  ", "start or end with a blank", id="author-trailing"),
     pytest.param("author_email", "jane doe@example.com", "email address", id="email-space"),
     pytest.param("author_email", '"jane"@example.com', "email address", id="email-quotes"),
     pytest.param("author_email", "jane@localhost", "email address", id="email-no-tld"),
@@ -201,6 +205,39 @@ def test_validate_joins_every_broken_rule_of_a_field_on_its_line() -> None:
     assert len(errors) == 1
     assert "lowercase Python identifier" in errors[0]
     assert "at most 64 characters" in errors[0]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "rule"),
+    [
+        ("project_slug", " my_backend", "lowercase Python identifier"),
+        ("author_email", "jane@example.com\t", "email address"),
+    ],
+)
+def test_validate_names_outer_blanks_beside_the_format_rule(
+    field: str, value: str, rule: str
+) -> None:
+    (error,) = pre_gen.validate({**VALID_ANSWERS, field: value})
+
+    assert rule in error
+    assert "must not start or end with a blank" in error
+
+
+@pytest.mark.parametrize("field", ["project_name", "project_description", "author_name"])
+def test_validate_calls_an_answer_of_blanks_only_empty(field: str) -> None:
+    blanks = " \u00a0 "
+
+    assert pre_gen.validate({**VALID_ANSWERS, field: blanks}) == [
+        f"ERROR: {field}={blanks!r} is invalid: must not be empty"
+    ]
+
+
+def test_every_free_text_answer_refuses_outer_blanks() -> None:
+    free_text = [field for field in QUESTIONS if field not in pre_gen.CHOICES]
+
+    assert [field for field in free_text if pre_gen.NO_OUTER_BLANKS in pre_gen.RULES[field]] == (
+        free_text
+    )
 
 
 def test_validate_rejects_answer_that_is_not_a_string() -> None:
