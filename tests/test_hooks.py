@@ -22,6 +22,8 @@ from cookiecutter.exceptions import FailedHookException
 from cookiecutter.main import cookiecutter
 from cookiecutter.utils import create_env_with_context
 
+from local_extensions import project_folder
+
 TEMPLATE_DIR = Path(__file__).resolve().parents[1]
 HOOKS_DIR = TEMPLATE_DIR / "hooks"
 TEMPLATE_CONTEXT: dict[str, Any] = json.loads(
@@ -266,6 +268,25 @@ def test_choices_match_cookiecutter_json() -> None:
 
 def test_every_question_has_validation_rules() -> None:
     assert list(pre_gen.RULES) == QUESTIONS
+
+
+# --- The project folder: a slug that is no plain folder name reaches the hook ----------------
+
+
+@pytest.mark.parametrize("slug", ["my_backend", "a", "api_v2_" + "x" * 57])
+def test_a_valid_slug_is_its_own_project_folder(slug: str) -> None:
+    assert pre_gen.field_problems("project_slug", slug) == []
+    assert project_folder(slug) == slug
+
+
+@pytest.mark.parametrize("slug", ["", " ", ".", "..", "a/b", "../x", "/abs", "a\\b", "x\0", "é"])
+def test_a_slug_that_is_no_plain_folder_name_gets_a_stand_in_folder_the_hook_refuses(
+    slug: str,
+) -> None:
+    folder = project_folder(slug)
+
+    assert re.fullmatch(r"refused-project-slug-[0-9a-f]{16}", folder)
+    assert pre_gen.field_problems("project_slug", slug) != []
 
 
 # --- Both hooks: how the answers reach them --------------------------------------------------
