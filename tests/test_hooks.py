@@ -10,6 +10,7 @@ import importlib.util
 import json
 import os
 import re
+import shlex
 import stat
 import subprocess
 import sys
@@ -270,6 +271,165 @@ def test_every_question_has_validation_rules() -> None:
     assert list(pre_gen.RULES) == QUESTIONS
 
 
+# --- pre_gen_project: the refusal and its ready command ----------------------------------------
+
+BAKE: dict[str, Any] = {
+    "template": "gh:org/repo",
+    "checkout": None,
+    "repo_dir": None,
+    "cruft": False,
+}
+COMMAND_START = ["cookiecutter", "gh:org/repo", "--output-dir", "/home/me/code", "--no-input"]
+
+
+def answer_words(answers: dict[str, Any], refused: list[str]) -> list[str]:
+    """The ``field=value`` words a ready command should end with: question order, refused last."""
+    fields = [field for field in QUESTIONS if field not in refused] + refused
+    return [f"{field}={answers[field]}" for field in fields]
+
+
+def test_refusal_names_the_bad_field_then_gives_a_command_with_every_answer() -> None:
+    answers = {**VALID_ANSWERS, "author_email": "jane@example"}
+
+    lines = pre_gen.refusal(answers, BAKE, "/home/me/code")
+
+    assert lines[:2] == [
+        "ERROR: author_email='jane@example' is invalid: must be an email address like "
+        "name@example.com",
+        "To bake again with every answer kept, change the last answer (author_email) of this "
+        "command and run it:",
+    ]
+    assert shlex.split(lines[2]) == COMMAND_START + answer_words(answers, ["author_email"])
+    assert len(lines) == 3
+
+
+def test_refusal_puts_every_refused_answer_last_and_counts_them() -> None:
+    answers = {**VALID_ANSWERS, "project_name": "", "project_slug": "", "docker": "maybe"}
+    refused = ["project_name", "project_slug", "docker"]
+
+    *errors, header, command = pre_gen.refusal(answers, BAKE, "/home/me/code")
+
+    assert [line.split("=", 1)[0] for line in errors] == [f"ERROR: {f}" for f in refused]
+    assert "change the last 3 answers (project_name, project_slug, docker)" in header
+    assert shlex.split(command)[-3:] == ["project_name=", "project_slug=", "docker=maybe"]
+
+
+def test_refusal_of_valid_answers_is_empty() -> None:
+    assert pre_gen.refusal(VALID_ANSWERS, BAKE, "/home/me/code") == []
+
+
+def test_refusal_without_a_known_template_gives_the_error_lines_only() -> None:
+    answers = {**VALID_ANSWERS, "author_email": "nope"}
+
+    assert pre_gen.refusal(answers, {**BAKE, "template": None}, "/x") == pre_gen.validate(answers)
+
+
+# Answers that a shell would otherwise split, expand, glob, run or treat as a comment.
+SHELL_HOSTILE = {
+    "project_name": "Ünï \"q\" 's' $(touch pwned) `touch pwned` $HOME !! \\",
+    "project_description": "globs * ? [ab] ~ # not a comment; a && b || c > out < in | d &",
+    "author_name": "Zoë O'Brien-Núñez",
+}
+
+
+def test_ready_command_survives_the_shell_word_for_word() -> None:
+    answers = {**VALID_ANSWERS, **SHELL_HOSTILE, "author_email": "bad\nline 'x' $(id)"}
+
+    command = pre_gen.ready_command(answers, BAKE, "/home/me/my code")
+
+    expected_start = [*COMMAND_START[:3], "/home/me/my code", "--no-input"]
+    assert shlex.split(command) == expected_start + answer_words(answers, ["author_email"])
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["{{ 7 * 7 }}", "{% raw %}x{% endraw %}", "{# comment #}", "a {{ b", "{{ '{' }}"],
+)
+def test_answer_opening_a_jinja_tag_is_passed_so_that_cookiecutter_renders_it_back(
+    value: str,
+) -> None:
+    typed = pre_gen.as_typed(value)
+
+    assert create_env_with_context({}).from_string(typed).render() == value
+
+
+@pytest.mark.parametrize("value", ["My Backend", "a { b } c", "}}", 3.12])
+def test_answer_without_a_jinja_tag_is_passed_as_it_is(value: Any) -> None:
+    assert pre_gen.as_typed(value) == value
+
+
+def test_ready_command_repeats_the_checkout() -> None:
+    command = pre_gen.ready_command(VALID_ANSWERS, {**BAKE, "checkout": "v1.2"}, "/out")
+
+    assert shlex.split(command)[:4] == ["cookiecutter", "gh:org/repo", "--checkout", "v1.2"]
+
+
+@pytest.mark.parametrize(
+    ("template", "repo_dir", "directory"),
+    [
+        (".", ".", None),
+        ("mono", "mono/templates/backend", "templates/backend"),
+        ("../tpl", "../tpl/sub", "sub"),
+        ("/srv/tpl", "/srv/tpl", None),
+        ("/srv/tpl", "/srv/tpl/a/b", "a/b"),
+        ("gh:org/mono", None, None),
+        ("template.zip", "/srv/unzipped/template/sub", None),
+    ],
+)
+def test_template_directory_from_a_local_path(
+    template: str, repo_dir: str | None, directory: str | None
+) -> None:
+    assert pre_gen.template_directory(template, repo_dir) == directory
+
+
+@pytest.mark.parametrize("vcs", [".git", ".hg"])
+def test_template_directory_inside_a_clone(tmp_path: Path, vcs: str) -> None:
+    clone = tmp_path / "cookiecutters" / "mono"
+    (clone / vcs).mkdir(parents=True)
+    (clone / "templates" / "backend").mkdir(parents=True)
+
+    assert pre_gen.template_directory("gh:org/mono", str(clone)) is None
+    assert pre_gen.template_directory("gh:org/mono", str(clone / "templates" / "backend")) == (
+        "templates/backend"
+    )
+
+
+def test_ready_command_for_cruft_passes_the_answers_as_extra_context() -> None:
+    answers = {**VALID_ANSWERS, **SHELL_HOSTILE, "project_slug": "1abc"}
+    bake = {**BAKE, "template": "/srv/template", "cruft": True}
+
+    words = shlex.split(pre_gen.ready_command(answers, bake, "/out"))
+
+    assert words[:-1] == [
+        "cruft",
+        "create",
+        "/srv/template",
+        "--output-dir",
+        "/out",
+        "--no-input",
+        "--extra-context",
+    ]
+    extra = json.loads(words[-1])
+    assert extra == answers
+    assert list(extra)[-1] == "project_slug"
+
+
+def test_main_prints_the_refusal_to_stderr_with_the_output_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "my_backend").mkdir()
+    monkeypatch.setattr(pre_gen, "ANSWERS_JSON", json.dumps({**VALID_ANSWERS, "ci": "jenkins"}))
+    monkeypatch.setattr(pre_gen, "BAKE_JSON", json.dumps(BAKE))
+    monkeypatch.chdir(tmp_path / "my_backend")
+
+    assert pre_gen.main() == 1
+
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    *_, command = captured.err.splitlines()
+    assert shlex.split(command)[3] == str(tmp_path)
+
+
 # --- The project folder: a slug that is no plain folder name reaches the hook ----------------
 
 
@@ -313,6 +473,34 @@ def test_rendered_hook_reads_hostile_answers_as_data(tmp_path: Path, hook_name: 
     module = load_hook(f"rendered_{hook_name}", rendered_path)
 
     assert json.loads(module.ANSWERS_JSON) == hostile
+
+
+def test_rendered_pre_gen_hook_reads_how_the_bake_was_asked_for(tmp_path: Path) -> None:
+    context = {**VALID_ANSWERS, "_template": "gh:org/repo", "_checkout": "v1", "_repo_dir": "/cc"}
+    source = (HOOKS_DIR / "pre_gen_project.py").read_text(encoding="utf-8")
+    rendered_path = tmp_path / "pre_gen_project.py"
+    env = create_env_with_context({})
+    rendered_path.write_text(env.from_string(source).render(cookiecutter=context), "utf-8")
+    cruft_path = tmp_path / "cruft_pre_gen_project.py"
+    cruft_context = {**VALID_ANSWERS, "_template": "https://example.com/r.git", "_commit": "abc"}
+    cruft_path.write_text(env.from_string(source).render(cookiecutter=cruft_context), "utf-8")
+
+    module = load_hook("rendered_bake", rendered_path)
+    cruft_module = load_hook("rendered_cruft_bake", cruft_path)
+
+    assert json.loads(module.BAKE_JSON) == {
+        "template": "gh:org/repo",
+        "checkout": "v1",
+        "repo_dir": "/cc",
+        "cruft": False,
+    }
+    assert json.loads(cruft_module.BAKE_JSON) == {
+        "template": "https://example.com/r.git",
+        "checkout": None,
+        "repo_dir": None,
+        "cruft": True,
+    }
+    assert module.as_typed("{{ x }}") == '{{ "{" }}{{ "{" }} x }}'
 
 
 # --- post_gen_project: .env ------------------------------------------------------------------
