@@ -5,16 +5,20 @@ Jinja's ``tojson`` filter inside a raw string, so quotes, backslashes or code in
 answer are JSON data, never Python code. Unrendered, the module still imports, so
 the tests call ``validate`` directly.
 
-On a rejected answer this prints one ``ERROR:`` line per failed field to stderr
-and exits with status 1; cookiecutter then removes the project directory.
+On a rejected answer this prints one ``ERROR:`` line per failed field to stderr,
+then a command that bakes again with every answer given, and exits with status 1;
+cookiecutter then removes the project directory.
 """
 
 import json
 import keyword
+import os
 import re
+import shlex
 import sys
 import unicodedata
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 ANSWERS_JSON = r"""{
@@ -29,6 +33,15 @@ ANSWERS_JSON = r"""{
     "include_example_resource": {{ cookiecutter.include_example_resource | tojson }},
     "docker": {{ cookiecutter.docker | tojson }},
     "ci": {{ cookiecutter.ci | tojson }}
+}"""
+# How the bake was asked for, as far as the context tells: cookiecutter sets `_template` (the
+# template argument as typed, abbreviations unexpanded), `_checkout` and `_repo_dir`; cruft
+# sets `_template` and `_commit` only. Neither records `--directory` as such.
+BAKE_JSON = r"""{
+    "template": {{ cookiecutter._template | default(none) | tojson }},
+    "checkout": {{ cookiecutter._checkout | default(none) | tojson }},
+    "repo_dir": {{ cookiecutter._repo_dir | default(none) | tojson }},
+    "cruft": {{ (cookiecutter._commit is defined) | tojson }}
 }"""
 
 # The allowed values of every choice question; keep in step with cookiecutter.json.
@@ -85,6 +98,13 @@ def one_of(field: str) -> tuple[Check, str]:
 
 
 NOT_EMPTY: tuple[Check, str] = (lambda value: bool(value.strip()), "must not be empty")
+# Refused rather than trimmed, so what is baked is what was typed; an answer of blanks only
+# breaks NOT_EMPTY or its format rule instead. (Cookiecutter's prompt trims typed answers;
+# the command line, a replay, a user config and cruft's --extra-context do not.)
+NO_OUTER_BLANKS: tuple[Check, str] = (
+    lambda value: value == value.strip() or not value.strip(),
+    "must not start or end with a blank",
+)
 SINGLE_LINE: tuple[Check, str] = (
     is_single_line,
     "must be a single line without control characters",
@@ -94,6 +114,7 @@ SINGLE_LINE: tuple[Check, str] = (
 RULES: dict[str, tuple[tuple[Check, str], ...]] = {
     "project_name": (
         NOT_EMPTY,
+        NO_OUTER_BLANKS,
         SINGLE_LINE,
         (max_length(100), "must be at most 100 characters"),
     ),
@@ -102,6 +123,7 @@ RULES: dict[str, tuple[tuple[Check, str], ...]] = {
             SLUG_RE.fullmatch,
             "must be a lowercase Python identifier (a-z, 0-9, _), starting with a letter",
         ),
+        NO_OUTER_BLANKS,
         (max_length(64), "must be at most 64 characters"),
         (is_not_keyword, "must not be a Python keyword"),
         (
@@ -112,16 +134,19 @@ RULES: dict[str, tuple[tuple[Check, str], ...]] = {
     ),
     "project_description": (
         NOT_EMPTY,
+        NO_OUTER_BLANKS,
         SINGLE_LINE,
         (max_length(200), "must be at most 200 characters"),
     ),
     "author_name": (
         NOT_EMPTY,
+        NO_OUTER_BLANKS,
         SINGLE_LINE,
         (max_length(100), "must be at most 100 characters"),
     ),
     "author_email": (
         (EMAIL_RE.fullmatch, "must be an email address like name@example.com"),
+        NO_OUTER_BLANKS,
         (max_length(254), "must be at most 254 characters"),
         (
             lambda value: value.rsplit(".", 1)[-1].lower() not in SPECIAL_USE_TLDS,
@@ -167,12 +192,96 @@ def validate(answers: Mapping[str, Any]) -> list[str]:
     return errors
 
 
+def refused_fields(answers: Mapping[str, Any]) -> list[str]:
+    """Return the fields, in question order, whose answer is given and breaks a rule."""
+    return [field for field in RULES if field in answers and field_problems(field, answers[field])]
+
+
+# Cookiecutter renders this file with Jinja: the raw block keeps its delimiters as they are.
+# {% raw %}
+def as_typed(value: Any) -> Any:
+    """Return an answer as it must be passed so that cookiecutter bakes it unchanged.
+
+    With --no-input, cookiecutter (and cruft) render every given answer as a Jinja template,
+    so an answer that opens a Jinja tag gets each ``{`` written as an expression printing it.
+    """
+    if isinstance(value, str) and any(tag in value for tag in ("{{", "{%", "{#")):
+        return value.replace("{", '{{ "{" }}')
+    return value
+
+
+# {% endraw %}
+
+
+def template_directory(template: str, repo_dir: str | None) -> str | None:
+    """Return the --directory the bake used, recovered from the folder it baked from.
+
+    Cookiecutter joins --directory to the local path typed, or to its clone of a repository
+    URL (a clone keeps its .git or .hg), and keeps only the result: ``_repo_dir``. Relative
+    paths are made absolute from the same folder, so their relation holds.
+    """
+    if not repo_dir or template.lower().endswith(".zip"):
+        return None
+    folder, root = Path(os.path.abspath(repo_dir)), Path(os.path.abspath(template))
+    if not folder.is_relative_to(root):
+        clones = (
+            p for p in (folder, *folder.parents) if (p / ".git").exists() or (p / ".hg").exists()
+        )
+        root = next(clones, folder)
+    inside = folder.relative_to(root)
+    return str(inside) if inside.parts else None
+
+
+def ready_command(answers: Mapping[str, Any], bake: Mapping[str, Any], output_dir: str) -> str:
+    """Return a shell command that repeats the bake with every answer, the refused ones last.
+
+    Every answer is given, defaults too, so the command does not depend on the template's
+    defaults or the user's config. Each word is quoted with ``shlex.quote`` (single quotes,
+    which bash and zsh read alike, newlines included) and nothing follows the command, since
+    zsh does not treat ``#`` as a comment by default.
+    """
+    refused = refused_fields(answers)
+    fields = [field for field in RULES if field in answers and field not in refused] + refused
+    given = {field: as_typed(answers[field]) for field in fields}
+    template = bake["template"]
+    if bake["cruft"]:  # cruft's context keeps neither its --checkout nor its --directory
+        extra = json.dumps(given, ensure_ascii=False)
+        words = ["cruft", "create", template, "--output-dir", output_dir, "--no-input"]
+        return shlex.join([*words, "--extra-context", extra])
+    words = ["cookiecutter", template]
+    if bake["checkout"]:
+        words += ["--checkout", bake["checkout"]]
+    directory = template_directory(template, bake["repo_dir"])
+    if directory:
+        words += ["--directory", directory]
+    words += ["--output-dir", output_dir, "--no-input"]
+    pairs = [f"{field}={shlex.quote(str(value))}" for field, value in given.items()]
+    return " ".join([*map(shlex.quote, words), *pairs])
+
+
+def refusal(answers: Mapping[str, Any], bake: Mapping[str, Any], output_dir: str) -> list[str]:
+    """Return the lines that refuse the answers: one per bad field, then the ready command."""
+    lines = validate(answers)
+    refused = refused_fields(answers)
+    if not refused or not bake["template"]:
+        return lines
+    last = "the last answer" if len(refused) == 1 else f"the last {len(refused)} answers"
+    return [
+        *lines,
+        f"To bake again with every answer kept, change {last} ({', '.join(refused)})"
+        " of this command and run it:",
+        ready_command(answers, bake, output_dir),
+    ]
+
+
 def main() -> int:
-    """Validate the rendered answers; print the errors and return 1 if there are any."""
-    errors = validate(json.loads(ANSWERS_JSON))
-    for line in errors:
+    """Validate the rendered answers; print the refusal and return 1 if one breaks a rule."""
+    # The hook runs in the project folder, which is always one folder inside the output
+    # folder (local_extensions.project_folder), under cookiecutter and cruft alike.
+    lines = refusal(json.loads(ANSWERS_JSON), json.loads(BAKE_JSON), os.path.dirname(os.getcwd()))
+    for line in lines:
         print(line, file=sys.stderr)
-    return 1 if errors else 0
+    return 1 if lines else 0
 
 
 if __name__ == "__main__":

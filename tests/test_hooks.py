@@ -10,6 +10,7 @@ import importlib.util
 import json
 import os
 import re
+import shlex
 import stat
 import subprocess
 import sys
@@ -21,6 +22,8 @@ import pytest
 from cookiecutter.exceptions import FailedHookException
 from cookiecutter.main import cookiecutter
 from cookiecutter.utils import create_env_with_context
+
+from local_extensions import project_folder
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[1]
 HOOKS_DIR = TEMPLATE_DIR / "hooks"
@@ -61,6 +64,8 @@ HOOK_RULE_VIOLATIONS = [
     pytest.param("project_name", "   ", "must not be empty", id="name-empty"),
     pytest.param("project_name", "Two\nlines", "single line", id="name-multiline"),
     pytest.param("project_name", "x" * 101, "at most 100 characters", id="name-too-long"),
+    pytest.param("project_name", "My Backend ", "start or end with a blank", id="name-trailing"),
+    pytest.param("project_name", "\u00a0My Backend", "start or end with a blank", id="name-nbsp"),
     pytest.param("project_slug", "1abc", "lowercase Python identifier", id="slug-digit-first"),
     pytest.param("project_slug", "My-App", "lowercase Python identifier", id="slug-not-identifier"),
     pytest.param("project_slug", "a" * 65, "at most 64 characters", id="slug-too-long"),
@@ -72,9 +77,11 @@ HOOK_RULE_VIOLATIONS = [
     pytest.param("project_description", "", "must not be empty", id="description-empty"),
     pytest.param("project_description", "a\rb", "single line", id="description-multiline"),
     pytest.param("project_description", "x" * 201, "at most 200", id="description-too-long"),
+    pytest.param("project_description", " A backend.", "start or end", id="description-leading"),
     pytest.param("author_name", "", "must not be empty", id="author-empty"),
     pytest.param("author_name", "Jane\tDoe", "single line", id="author-control-char"),
     pytest.param("author_name", "x" * 101, "at most 100", id="author-too-long"),
+    pytest.param("author_name", "Jane Doe  ", "start or end with a blank", id="author-trailing"),
     pytest.param("author_email", "jane doe@example.com", "email address", id="email-space"),
     pytest.param("author_email", '"jane"@example.com', "email address", id="email-quotes"),
     pytest.param("author_email", "jane@localhost", "email address", id="email-no-tld"),
@@ -203,6 +210,39 @@ def test_validate_joins_every_broken_rule_of_a_field_on_its_line() -> None:
     assert "at most 64 characters" in errors[0]
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "rule"),
+    [
+        ("project_slug", " my_backend", "lowercase Python identifier"),
+        ("author_email", "jane@example.com\t", "email address"),
+    ],
+)
+def test_validate_names_outer_blanks_beside_the_format_rule(
+    field: str, value: str, rule: str
+) -> None:
+    (error,) = pre_gen.validate({**VALID_ANSWERS, field: value})
+
+    assert rule in error
+    assert "must not start or end with a blank" in error
+
+
+@pytest.mark.parametrize("field", ["project_name", "project_description", "author_name"])
+def test_validate_calls_an_answer_of_blanks_only_empty(field: str) -> None:
+    blanks = " \u00a0 "
+
+    assert pre_gen.validate({**VALID_ANSWERS, field: blanks}) == [
+        f"ERROR: {field}={blanks!r} is invalid: must not be empty"
+    ]
+
+
+def test_every_free_text_answer_refuses_outer_blanks() -> None:
+    free_text = [field for field in QUESTIONS if field not in pre_gen.CHOICES]
+
+    assert [field for field in free_text if pre_gen.NO_OUTER_BLANKS in pre_gen.RULES[field]] == (
+        free_text
+    )
+
+
 def test_validate_rejects_answer_that_is_not_a_string() -> None:
     errors = pre_gen.validate({**VALID_ANSWERS, "python_version": 3.12})
 
@@ -231,6 +271,184 @@ def test_every_question_has_validation_rules() -> None:
     assert list(pre_gen.RULES) == QUESTIONS
 
 
+# --- pre_gen_project: the refusal and its ready command ----------------------------------------
+
+BAKE: dict[str, Any] = {
+    "template": "gh:org/repo",
+    "checkout": None,
+    "repo_dir": None,
+    "cruft": False,
+}
+COMMAND_START = ["cookiecutter", "gh:org/repo", "--output-dir", "/home/me/code", "--no-input"]
+
+
+def answer_words(answers: dict[str, Any], refused: list[str]) -> list[str]:
+    """The ``field=value`` words a ready command should end with: question order, refused last."""
+    fields = [field for field in QUESTIONS if field not in refused] + refused
+    return [f"{field}={answers[field]}" for field in fields]
+
+
+def test_refusal_names_the_bad_field_then_gives_a_command_with_every_answer() -> None:
+    answers = {**VALID_ANSWERS, "author_email": "jane@example"}
+
+    lines = pre_gen.refusal(answers, BAKE, "/home/me/code")
+
+    assert lines[:2] == [
+        "ERROR: author_email='jane@example' is invalid: must be an email address like "
+        "name@example.com",
+        "To bake again with every answer kept, change the last answer (author_email) of this "
+        "command and run it:",
+    ]
+    assert shlex.split(lines[2]) == COMMAND_START + answer_words(answers, ["author_email"])
+    assert len(lines) == 3
+
+
+def test_refusal_puts_every_refused_answer_last_and_counts_them() -> None:
+    answers = {**VALID_ANSWERS, "project_name": "", "project_slug": "", "docker": "maybe"}
+    refused = ["project_name", "project_slug", "docker"]
+
+    *errors, header, command = pre_gen.refusal(answers, BAKE, "/home/me/code")
+
+    assert [line.split("=", 1)[0] for line in errors] == [f"ERROR: {f}" for f in refused]
+    assert "change the last 3 answers (project_name, project_slug, docker)" in header
+    assert shlex.split(command)[-3:] == ["project_name=", "project_slug=", "docker=maybe"]
+
+
+def test_refusal_of_valid_answers_is_empty() -> None:
+    assert pre_gen.refusal(VALID_ANSWERS, BAKE, "/home/me/code") == []
+
+
+def test_refusal_without_a_known_template_gives_the_error_lines_only() -> None:
+    answers = {**VALID_ANSWERS, "author_email": "nope"}
+
+    assert pre_gen.refusal(answers, {**BAKE, "template": None}, "/x") == pre_gen.validate(answers)
+
+
+# Answers that a shell would otherwise split, expand, glob, run or treat as a comment.
+SHELL_HOSTILE = {
+    "project_name": "Ünï \"q\" 's' $(touch pwned) `touch pwned` $HOME !! \\",
+    "project_description": "globs * ? [ab] ~ # not a comment; a && b || c > out < in | d &",
+    "author_name": "Zoë O'Brien-Núñez",
+}
+
+
+def test_ready_command_survives_the_shell_word_for_word() -> None:
+    answers = {**VALID_ANSWERS, **SHELL_HOSTILE, "author_email": "bad\nline 'x' $(id)"}
+
+    command = pre_gen.ready_command(answers, BAKE, "/home/me/my code")
+
+    expected_start = [*COMMAND_START[:3], "/home/me/my code", "--no-input"]
+    assert shlex.split(command) == expected_start + answer_words(answers, ["author_email"])
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["{{ 7 * 7 }}", "{% raw %}x{% endraw %}", "{# comment #}", "a {{ b", "{{ '{' }}"],
+)
+def test_answer_opening_a_jinja_tag_is_passed_so_that_cookiecutter_renders_it_back(
+    value: str,
+) -> None:
+    typed = pre_gen.as_typed(value)
+
+    assert create_env_with_context({}).from_string(typed).render() == value
+
+
+@pytest.mark.parametrize("value", ["My Backend", "a { b } c", "}}", 3.12])
+def test_answer_without_a_jinja_tag_is_passed_as_it_is(value: Any) -> None:
+    assert pre_gen.as_typed(value) == value
+
+
+def test_ready_command_repeats_the_checkout() -> None:
+    command = pre_gen.ready_command(VALID_ANSWERS, {**BAKE, "checkout": "v1.2"}, "/out")
+
+    assert shlex.split(command)[:4] == ["cookiecutter", "gh:org/repo", "--checkout", "v1.2"]
+
+
+@pytest.mark.parametrize(
+    ("template", "repo_dir", "directory"),
+    [
+        (".", ".", None),
+        ("mono", "mono/templates/backend", "templates/backend"),
+        ("../tpl", "../tpl/sub", "sub"),
+        ("/srv/tpl", "/srv/tpl", None),
+        ("/srv/tpl", "/srv/tpl/a/b", "a/b"),
+        ("gh:org/mono", None, None),
+        ("template.zip", "/srv/unzipped/template/sub", None),
+    ],
+)
+def test_template_directory_from_a_local_path(
+    template: str, repo_dir: str | None, directory: str | None
+) -> None:
+    assert pre_gen.template_directory(template, repo_dir) == directory
+
+
+@pytest.mark.parametrize("vcs", [".git", ".hg"])
+def test_template_directory_inside_a_clone(tmp_path: Path, vcs: str) -> None:
+    clone = tmp_path / "cookiecutters" / "mono"
+    (clone / vcs).mkdir(parents=True)
+    (clone / "templates" / "backend").mkdir(parents=True)
+
+    assert pre_gen.template_directory("gh:org/mono", str(clone)) is None
+    assert pre_gen.template_directory("gh:org/mono", str(clone / "templates" / "backend")) == (
+        "templates/backend"
+    )
+
+
+def test_ready_command_for_cruft_passes_the_answers_as_extra_context() -> None:
+    answers = {**VALID_ANSWERS, **SHELL_HOSTILE, "project_slug": "1abc"}
+    bake = {**BAKE, "template": "/srv/template", "cruft": True}
+
+    words = shlex.split(pre_gen.ready_command(answers, bake, "/out"))
+
+    assert words[:-1] == [
+        "cruft",
+        "create",
+        "/srv/template",
+        "--output-dir",
+        "/out",
+        "--no-input",
+        "--extra-context",
+    ]
+    extra = json.loads(words[-1])
+    assert extra == answers
+    assert list(extra)[-1] == "project_slug"
+
+
+def test_main_prints_the_refusal_to_stderr_with_the_output_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "my_backend").mkdir()
+    monkeypatch.setattr(pre_gen, "ANSWERS_JSON", json.dumps({**VALID_ANSWERS, "ci": "jenkins"}))
+    monkeypatch.setattr(pre_gen, "BAKE_JSON", json.dumps(BAKE))
+    monkeypatch.chdir(tmp_path / "my_backend")
+
+    assert pre_gen.main() == 1
+
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    *_, command = captured.err.splitlines()
+    assert shlex.split(command)[3] == str(tmp_path)
+
+
+# --- The project folder: a slug that is no plain folder name reaches the hook ----------------
+
+
+@pytest.mark.parametrize("slug", ["my_backend", "a", "api_v2_" + "x" * 57])
+def test_a_valid_slug_is_its_own_project_folder(slug: str) -> None:
+    assert pre_gen.field_problems("project_slug", slug) == []
+    assert project_folder(slug) == slug
+
+
+@pytest.mark.parametrize("slug", ["", " ", ".", "..", "a/b", "../x", "/abs", "a\\b", "x\0", "é"])
+def test_a_slug_that_is_no_plain_folder_name_gets_a_stand_in_folder_the_hook_refuses(
+    slug: str,
+) -> None:
+    folder = project_folder(slug)
+
+    assert re.fullmatch(r"refused-project-slug-[0-9a-f]{16}", folder)
+    assert pre_gen.field_problems("project_slug", slug) != []
+
+
 # --- Both hooks: how the answers reach them --------------------------------------------------
 
 
@@ -255,6 +473,34 @@ def test_rendered_hook_reads_hostile_answers_as_data(tmp_path: Path, hook_name: 
     module = load_hook(f"rendered_{hook_name}", rendered_path)
 
     assert json.loads(module.ANSWERS_JSON) == hostile
+
+
+def test_rendered_pre_gen_hook_reads_how_the_bake_was_asked_for(tmp_path: Path) -> None:
+    context = {**VALID_ANSWERS, "_template": "gh:org/repo", "_checkout": "v1", "_repo_dir": "/cc"}
+    source = (HOOKS_DIR / "pre_gen_project.py").read_text(encoding="utf-8")
+    rendered_path = tmp_path / "pre_gen_project.py"
+    env = create_env_with_context({})
+    rendered_path.write_text(env.from_string(source).render(cookiecutter=context), "utf-8")
+    cruft_path = tmp_path / "cruft_pre_gen_project.py"
+    cruft_context = {**VALID_ANSWERS, "_template": "https://example.com/r.git", "_commit": "abc"}
+    cruft_path.write_text(env.from_string(source).render(cookiecutter=cruft_context), "utf-8")
+
+    module = load_hook("rendered_bake", rendered_path)
+    cruft_module = load_hook("rendered_cruft_bake", cruft_path)
+
+    assert json.loads(module.BAKE_JSON) == {
+        "template": "gh:org/repo",
+        "checkout": "v1",
+        "repo_dir": "/cc",
+        "cruft": False,
+    }
+    assert json.loads(cruft_module.BAKE_JSON) == {
+        "template": "https://example.com/r.git",
+        "checkout": None,
+        "repo_dir": None,
+        "cruft": True,
+    }
+    assert module.as_typed("{{ x }}") == '{{ "{" }}{{ "{" }} x }}'
 
 
 # --- post_gen_project: .env ------------------------------------------------------------------
