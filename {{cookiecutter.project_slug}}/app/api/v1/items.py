@@ -70,9 +70,7 @@ async def read_item(item_id: ItemId, items: ItemServiceDep) -> ItemRead:
 {%- endif %}
 
 
-@router.patch(
-    "/{item_id}", summary="Update an item", responses=error_responses(*_ERRORS, 404, 413)
-)
+@router.patch("/{item_id}", summary="Update an item", responses=error_responses(*_ERRORS, 404, 413))
 {%- if cookiecutter.auth == "jwt" %}
 async def update_item(
     item_id: ItemId, data: ItemUpdate, user: ItemOwner, items: ItemServiceDep

@@ -19,9 +19,7 @@ import pytest
 from app.core.config import Settings
 from app.main import app, create_app
 
-PROBLEM_CONTENT = {
-    "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
-}
+PROBLEM_CONTENT = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 PROJECT = tomllib.loads((Path(__file__).parents[3] / "pyproject.toml").read_text())["project"]
 {%- if cookiecutter.auth == "jwt" %}
 # Public ([]) or the access token of a login; test_access.py pins which are public.
