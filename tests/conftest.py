@@ -1,6 +1,55 @@
-"""Shared hooks of the template's tests."""
+"""Shared hooks and fixtures of the template's tests.
+
+The variants of the matrix are baked once per worker and shared by every test that takes
+`baked`: each variant's tests carry the variant's xdist group, so they run on one worker.
+"""
+
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+
+from tests.baking import TEMPLATE_DIR, Variant, matrix, run, variant_id
+from tests.postgres_cluster import throwaway_cluster
+
+VARIANTS = [
+    pytest.param(v, id=variant_id(v), marks=pytest.mark.xdist_group(variant_id(v)))
+    for v in matrix()
+]
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A PostgreSQL server for this worker, started on first use."""
+    with throwaway_cluster() as url:
+        yield url
+
+
+@pytest.fixture(scope="session", params=VARIANTS)
+def variant(request: pytest.FixtureRequest) -> Variant:
+    """One variant of the matrix."""
+    answers: Variant = request.param
+    return answers
+
+
+@pytest.fixture(scope="session")
+def baked(variant: Variant, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The variant, baked once per worker, answering the questions on the command line.
+
+    Tests read it and run its tools, but write nothing inside it.
+    """
+    output = tmp_path_factory.mktemp("variant")
+    run(
+        TEMPLATE_DIR,
+        "cookiecutter",
+        "--no-input",
+        str(TEMPLATE_DIR),
+        "--output-dir",
+        str(output),
+        *(f"{name}={answer}" for name, answer in variant.items()),
+    )
+    (project,) = output.iterdir()
+    return project
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

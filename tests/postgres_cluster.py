@@ -11,8 +11,12 @@ import socket
 import subprocess
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+
+import psycopg
+from psycopg import sql
 
 SUPERUSER = "postgres"
 
@@ -78,6 +82,14 @@ def throwaway_cluster() -> Iterator[str]:
                 capture_output=True,
             )
         shutil.rmtree(root, ignore_errors=True)
+
+
+def new_database(server: str, prefix: str) -> str:
+    """Create an empty database named `prefix`_<random> on `server`; return its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(f"{server.replace('+psycopg', '')}/postgres", autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return f"{server}/{name}"
 
 
 def _wait_for(port: int, timeout: float = 15.0) -> None:

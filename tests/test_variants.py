@@ -3,30 +3,23 @@ no template leftovers, ruff, black, mypy --strict, import contracts, migrations 
 ways, and the project's own test suite with its coverage gates.
 
 PostgreSQL variants run against a throwaway server on 127.0.0.1; the baked suite gets
-it through TEST_DATABASE_URL and creates a database of its own there.
+it through TEST_DATABASE_URL and creates a database of its own there. The bakes and the
+server are tests/conftest.py's, shared with the other tests of each variant.
 """
 
 import json
 import re
 import shutil
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
-from psycopg import sql
 
-from tests.baking import CHOICES, PAIRED, TEMPLATE_DIR, Variant, matrix, run, variant_id
-from tests.postgres_cluster import throwaway_cluster
+from tests.baking import CHOICES, PAIRED, Variant, matrix, run
+from tests.postgres_cluster import new_database
 
 TEMPLATE_MARKERS = re.compile(r"\{\{|\{%|cookiecutter")
 FULLY_COVERED = re.compile(r"^app/(services/.+|core/security)\.py$")
-VARIANTS = [
-    pytest.param(v, id=variant_id(v), marks=pytest.mark.xdist_group(variant_id(v)))
-    for v in matrix()
-]
 
 
 def test_matrix_bakes_every_answer_of_every_choice() -> None:
@@ -46,44 +39,6 @@ def test_matrix_bakes_every_pair_of_auth_and_example_resource() -> None:
 
 def test_first_variant_is_the_default_project() -> None:
     assert matrix()[0] == {name: answers[0] for name, answers in CHOICES.items()}
-
-
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[str]:
-    """A PostgreSQL server for this worker, started on first use."""
-    with throwaway_cluster() as url:
-        yield url
-
-
-def _new_database(server: str) -> str:
-    name = f"migrations_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(f"{server.replace('+psycopg', '')}/postgres", autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return f"{server}/{name}"
-
-
-@pytest.fixture(scope="session", params=VARIANTS)
-def variant(request: pytest.FixtureRequest) -> Variant:
-    """One variant of the matrix."""
-    answers: Variant = request.param
-    return answers
-
-
-@pytest.fixture(scope="session")
-def baked(variant: Variant, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The variant, baked once per worker, answering the questions on the command line."""
-    output = tmp_path_factory.mktemp("variant")
-    run(
-        TEMPLATE_DIR,
-        "cookiecutter",
-        "--no-input",
-        str(TEMPLATE_DIR),
-        "--output-dir",
-        str(output),
-        *(f"{name}={answer}" for name, answer in variant.items()),
-    )
-    (project,) = output.iterdir()
-    return project
 
 
 @pytest.fixture(scope="session")
@@ -156,7 +111,7 @@ def test_migrations_match_the_models_and_downgrade(
     baked: Path, variant: Variant, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
     if variant["database"] == "postgresql":
-        url = _new_database(request.getfixturevalue("postgres_server"))
+        url = new_database(request.getfixturevalue("postgres_server"), "migrations")
     else:
         url = f"sqlite+aiosqlite:///{tmp_path / 'migrations.db'}"
     env = {"DATABASE_URL": url}

@@ -9,11 +9,12 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp
 
-from app.api import health
+from app import __version__
+from app.api import health, openapi
 from app.api.docs import add_docs
 from app.api.v1.router import api_router
 from app.core.config import API_V1_PREFIX, Settings, get_settings
-from app.core.errors import register_error_handlers
+from app.core.errors import error_responses, register_error_handlers
 from app.core.logging import configure_logging
 from app.core.middleware import (
     BodySizeLimitMiddleware,
@@ -44,6 +45,12 @@ class _App(FastAPI):
         stack = super().build_middleware_stack()
         return RequestLogMiddleware(SecurityHeadersMiddleware(stack, self.hsts_seconds))
 
+    def openapi(self) -> dict[str, Any]:
+        """FastAPI's document, completed once by the conventions of `app.api.openapi`."""
+        if not self.openapi_schema:
+            self.openapi_schema = openapi.complete(super().openapi())
+        return self.openapi_schema
+
 
 @asynccontextmanager
 async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -59,7 +66,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         hsts_seconds=settings.HSTS_SECONDS,
         title=settings.PROJECT_NAME,
         description={{ cookiecutter.project_description | python_string }},
-        version="0.1.0",
+        version=__version__,
+        contact=openapi.CONTACT,
+        license_info=openapi.LICENSE,
+        servers=openapi.servers(settings),
+        generate_unique_id_function=openapi.operation_id,
+        # Every route may meet the trusted-hosts check.
+        responses=error_responses(400),
         debug=settings.DEBUG,
         lifespan=_lifespan,
         # app/api/docs.py serves /docs and /redoc with local assets instead of a CDN's.

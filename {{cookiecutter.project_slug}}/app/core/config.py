@@ -4,7 +4,7 @@ import os
 from functools import lru_cache
 from typing import Literal, Self
 
-from pydantic import Field, {% if cookiecutter.auth == "jwt" %}SecretStr, {% endif %}ValidationError, model_validator
+from pydantic import Field, HttpUrl, {% if cookiecutter.auth == "jwt" %}SecretStr, {% endif %}ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 Environment = Literal["local", "test", "production"]
@@ -30,6 +30,9 @@ class Settings(BaseSettings):
 
     ENVIRONMENT: Environment = "local"
     PROJECT_NAME: str = {{ cookiecutter.project_name | python_string }}
+    # Where clients reach the API, for the `servers` of the OpenAPI document; unset, it says
+    # `/`: the host the document was fetched from.
+    PUBLIC_URL: HttpUrl | None = None
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # Log lines as readable text (development) or one JSON object each (production).
     LOG_FORMAT: Literal["text", "json"] = "text"

@@ -21,6 +21,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 logger = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+# Where the problem schema sits in the OpenAPI document; `problem_schemas` puts it there.
+SCHEMA_REF_TEMPLATE = "#/components/schemas/{model}"
+PROBLEM_REF = SCHEMA_REF_TEMPLATE.format(model="Problem")
 # Seconds a client should wait before retrying after a 503.
 RETRY_AFTER_SECONDS = 5
 # Errors that mean a backend (the database) is out of reach, not that the code is wrong:
@@ -121,6 +124,14 @@ class BusinessRuleError(AppError):
 
     status_code = HTTPStatus.UNPROCESSABLE_ENTITY
     code = "business-rule"
+
+
+class ServiceUnavailableError(AppError):
+    """A backend the app needs (the database) is out of reach: retry shortly."""
+
+    status_code = HTTPStatus.SERVICE_UNAVAILABLE
+    code = "service-unavailable"
+    headers: ClassVar[dict[str, str] | None] = {"Retry-After": str(RETRY_AFTER_SECONDS)}
 
 
 def problem_response(
@@ -228,11 +239,11 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
             "A value of the request cannot be stored, such as text with a NUL character.",
             code="invalid-value",
         )
-    return problem_response(
-        HTTPStatus.SERVICE_UNAVAILABLE,
-        "The service cannot reach its database right now; try again shortly.",
-        code="service-unavailable",
-        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    return await _app_error(
+        request,
+        ServiceUnavailableError(
+            "The service cannot reach its database right now; try again shortly."
+        ),
     )
 
 
@@ -250,9 +261,14 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` entries documenting the problem bodies a route may return."""
     return {
         status: {
-            "model": Problem,
             "description": HTTPStatus(status).phrase,
-            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": PROBLEM_REF}}},
         }
-        for status in statuses
+        for status in sorted(statuses)
     }
+
+
+def problem_schemas() -> dict[str, dict[str, Any]]:
+    """The OpenAPI `components.schemas` that the entries of `error_responses` refer to."""
+    schema = Problem.model_json_schema(ref_template=SCHEMA_REF_TEMPLATE)
+    return {**schema.pop("$defs", {}), "Problem": schema}

@@ -21,7 +21,7 @@ SessionId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The session's i
     "/register",
     status_code=status.HTTP_201_CREATED,
     summary="Create an account",
-    responses=error_responses(409, 422),
+    responses=error_responses(409, 413, 422),
 )
 async def register(data: UserRegister, auth: AuthServiceDep) -> UserRead:
     """Sign up with an email and a password; the new account has the `user` role."""
@@ -31,7 +31,7 @@ async def register(data: UserRegister, auth: AuthServiceDep) -> UserRead:
 @router.post(
     "/login",
     summary="Log in for a token pair",
-    responses=error_responses(401, 422, 429),
+    responses=error_responses(401, 413, 422, 429),
 )
 async def login(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
@@ -49,7 +49,7 @@ async def login(
 @router.post(
     "/refresh",
     summary="Rotate a refresh token",
-    responses=error_responses(401, 422),
+    responses=error_responses(401, 413, 422),
 )
 async def refresh(data: RefreshRequest, auth: AuthServiceDep) -> TokenPair:
     """Trade a refresh token for a new pair; the token sent stops working."""
@@ -61,7 +61,7 @@ async def refresh(data: RefreshRequest, auth: AuthServiceDep) -> TokenPair:
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
     summary="End the session of a refresh token",
-    responses=error_responses(401, 422),
+    responses=error_responses(401, 413, 422),
 )
 async def logout(data: RefreshRequest, auth: AuthServiceDep) -> None:
     """End the session a refresh token belongs to: its refresh and access tokens stop working."""

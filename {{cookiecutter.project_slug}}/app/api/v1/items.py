@@ -45,7 +45,7 @@ async def list_items(page: PageParams, items: ItemServiceDep) -> Page[ItemRead]:
     "",
     status_code=status.HTTP_201_CREATED,
     summary="Create an item",
-    responses=error_responses(*_ERRORS),
+    responses=error_responses(*_ERRORS, 413),
 )
 {%- if cookiecutter.auth == "jwt" %}
 async def create_item(data: ItemCreate, user: ItemOwner, items: ItemServiceDep) -> ItemRead:
@@ -70,7 +70,7 @@ async def read_item(item_id: ItemId, items: ItemServiceDep) -> ItemRead:
 {%- endif %}
 
 
-@router.patch("/{item_id}", summary="Update an item", responses=error_responses(*_ERRORS, 404))
+@router.patch("/{item_id}", summary="Update an item", responses=error_responses(*_ERRORS, 404, 413))
 {%- if cookiecutter.auth == "jwt" %}
 async def update_item(
     item_id: ItemId, data: ItemUpdate, user: ItemOwner, items: ItemServiceDep

@@ -26,7 +26,7 @@ async def read_me(user: CurrentUser) -> UserRead:
 @router.patch(
     "/me",
     summary="Update your own account",
-    responses=error_responses(*_AUTH_ERRORS, 403, 409, 429),
+    responses=error_responses(*_AUTH_ERRORS, 403, 409, 413, 429),
 )
 async def update_me(data: UserUpdateMe, user: CurrentUser, users: UserServiceDep) -> UserRead:
     """Change your name, email or password.
@@ -49,7 +49,7 @@ async def list_users(_: Admin, page: PageParams, users: UserServiceDep) -> Page[
     "",
     status_code=status.HTTP_201_CREATED,
     summary="Create a user",
-    responses=error_responses(*_ADMIN_ERRORS, 409),
+    responses=error_responses(*_ADMIN_ERRORS, 409, 413),
 )
 async def create_user(_: Admin, data: UserCreate, users: UserServiceDep) -> UserRead:
     """Create a user with any role (admins only)."""
@@ -65,7 +65,7 @@ async def read_user(_: Admin, user_id: UserId, users: UserServiceDep) -> UserRea
 @router.patch(
     "/{user_id}",
     summary="Update a user",
-    responses=error_responses(*_ADMIN_ERRORS, 404, 409),
+    responses=error_responses(*_ADMIN_ERRORS, 404, 409, 413),
 )
 async def update_user(
     _: Admin, user_id: UserId, data: UserUpdate, users: UserServiceDep

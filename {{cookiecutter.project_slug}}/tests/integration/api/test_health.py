@@ -8,10 +8,12 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from app.api.deps import get_uow
 from app.core.config import Settings
+from app.core.errors import RETRY_AFTER_SECONDS
 from app.main import app
 from app.repositories.interfaces import UnitOfWork
 from app.repositories.sql.database import create_engine
 from app.repositories.sql.unit_of_work import SqlUnitOfWork
+from tests.fixtures.problems import assert_problem
 
 
 @pytest.fixture
@@ -49,8 +51,8 @@ async def test_readiness_answers_503_when_the_database_is_unreachable(
 ) -> None:
     response = await client.get("/health/ready")
 
-    assert response.status_code == 503
-    assert response.json() == {"status": "unavailable"}
+    assert assert_problem(response, 503)["type"] == "/problems/service-unavailable"
+    assert response.headers["retry-after"] == str(RETRY_AFTER_SECONDS)
 
 
 @pytest.mark.usefixtures("unreachable_database")

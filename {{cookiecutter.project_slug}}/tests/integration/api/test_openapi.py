@@ -1,16 +1,32 @@
-"""The OpenAPI document: every operation is summarised and documents its errors."""
+"""The OpenAPI document: what linters, gateways and client generators need of it.
 
+Every operation is summarised, has its route function's name as its id, states its security
+and documents its errors, each one a problem document; the document names its servers,
+version, contact and license, and describes its tags.
+"""
+
+import re
+import tomllib
 {% if cookiecutter.auth == "jwt" or cookiecutter.include_example_resource == "yes" -%}
 from collections.abc import Callable
 {% endif -%}
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from app.main import app
+from app.core.config import Settings
+from app.main import app, create_app
 
-PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+PROBLEM_CONTENT = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+PROJECT = tomllib.loads((Path(__file__).parents[3] / "pyproject.toml").read_text())["project"]
+{%- if cookiecutter.auth == "jwt" %}
+# Public ([]) or the access token of a login; test_access.py pins which are public.
+SECURITY = ([], [{"OAuth2PasswordBearer": []}])
+{%- else %}
+SECURITY = ([],)  # without auth, every operation is public
+{%- endif %}
 
 
 def _operations() -> list[tuple[str, str, dict[str, Any]]]:
@@ -46,7 +62,7 @@ async def test_the_openapi_document_is_served(client: httpx.AsyncClient) -> None
     response = await client.get("/openapi.json")
 
     assert response.status_code == 200
-    assert response.json()["paths"]
+    assert response.json() == app.openapi()
 
 
 @pytest.mark.parametrize(("method", "path", "operation"), OPERATIONS, ids=IDS)
@@ -55,19 +71,54 @@ def test_every_operation_has_a_summary_and_a_description(
 ) -> None:
     assert operation.get("summary")
     assert operation.get("description")
+
+
+@pytest.mark.parametrize(("method", "path", "operation"), OPERATIONS, ids=IDS)
+def test_every_operation_id_is_the_name_of_its_route_function(
+    method: str, path: str, operation: dict[str, Any]
+) -> None:
+    # The route named so is the one at this path: a name used twice points elsewhere once.
+    params = dict.fromkeys(re.findall(r"\{(\w+)\}", path), "1")
+
+    assert app.url_path_for(operation["operationId"], **params) == re.sub(r"\{\w+\}", "1", path)
+
+
+def test_operation_ids_are_unique() -> None:
+    ids = [operation["operationId"] for _, _, operation in OPERATIONS]
+
+    assert len(ids) == len(set(ids))
+
+
+@pytest.mark.parametrize(("method", "path", "operation"), OPERATIONS, ids=IDS)
+def test_every_operation_states_its_security(
+    method: str, path: str, operation: dict[str, Any]
+) -> None:
+    assert operation["security"] in SECURITY
 {%- if cookiecutter.auth == "jwt" %}
 
 
-@pytest.mark.parametrize(("method", "path"), _where(lambda path, op: "security" in op))
+@pytest.mark.parametrize(("method", "path"), _where(lambda path, op: bool(op["security"])))
 def test_every_operation_that_needs_a_token_documents_401(method: str, path: str) -> None:
     assert _documents(method, path, 401)
 {%- endif %}
+
+
+@pytest.mark.parametrize(("method", "path", "operation"), OPERATIONS, ids=IDS)
+def test_every_operation_documents_the_400_of_the_trusted_hosts(
+    method: str, path: str, operation: dict[str, Any]
+) -> None:
+    assert _documents(method, path, 400)
 {%- if cookiecutter.auth == "jwt" or cookiecutter.include_example_resource == "yes" %}
 
 
 @pytest.mark.parametrize(("method", "path"), _where(lambda path, op: path.endswith("_id}")))
 def test_every_operation_on_one_resource_documents_404(method: str, path: str) -> None:
     assert _documents(method, path, 404)
+
+
+@pytest.mark.parametrize(("method", "path"), _where(lambda path, op: "requestBody" in op))
+def test_every_operation_that_takes_a_body_documents_413(method: str, path: str) -> None:
+    assert _documents(method, path, 413)
 
 
 @pytest.mark.parametrize(
@@ -80,12 +131,24 @@ def test_every_operation_that_takes_input_documents_422(method: str, path: str) 
 
 
 @pytest.mark.parametrize(("method", "path", "operation"), OPERATIONS, ids=IDS)
-def test_every_documented_client_error_is_a_problem_document(
+def test_every_documented_error_is_a_problem_document_and_nothing_else(
     method: str, path: str, operation: dict[str, Any]
 ) -> None:
-    for status, response in operation["responses"].items():
-        if status.startswith("4"):
-            assert response["content"]["application/problem+json"]["schema"] == PROBLEM_REF
+    errors = {status: r for status, r in operation["responses"].items() if int(status) >= 400}
+
+    assert errors
+    assert {status: r["content"] for status, r in errors.items()} == dict.fromkeys(
+        errors, PROBLEM_CONTENT
+    )
+
+
+def test_the_problem_schema_is_in_the_components() -> None:
+    schemas = app.openapi()["components"]["schemas"]
+
+    assert set(schemas["Problem"]["required"]) == {"title", "status", "detail"}
+    assert schemas["Problem"]["properties"]["errors"]["anyOf"][0]["items"] == {
+        "$ref": "#/components/schemas/FieldError"
+    }
 {%- if cookiecutter.auth == "jwt" %}
 
 
@@ -113,3 +176,33 @@ def test_the_token_url_of_the_security_scheme_is_the_login_route() -> None:
         "/api/v1/auth/login"
     )
 {%- endif %}
+
+
+def test_every_tag_in_use_is_described() -> None:
+    used = {tag for _, _, operation in OPERATIONS for tag in operation["tags"]}
+    described = {tag["name"]: tag.get("description") for tag in app.openapi()["tags"]}
+
+    assert set(described) == used
+    assert all(described.values()), described
+
+
+def test_the_info_carries_the_version_description_contact_and_license() -> None:
+    info = app.openapi()["info"]
+
+    assert info["version"] == PROJECT["version"]
+    assert info["description"] == PROJECT["description"]
+    assert info["contact"] == PROJECT["authors"][0]
+    assert info["license"]["name"]
+    assert info["license"].get("identifier") or info["license"].get("url")
+
+
+def test_the_server_is_relative_without_a_public_url() -> None:
+    settings = Settings(_env_file=None, PUBLIC_URL=None)
+
+    assert create_app(settings).openapi()["servers"] == [{"url": "/"}]
+
+
+def test_the_server_is_the_public_url_when_set() -> None:
+    settings = Settings(_env_file=None, PUBLIC_URL="https://api.example.com/")
+
+    assert create_app(settings).openapi()["servers"] == [{"url": "https://api.example.com"}]
