@@ -34,6 +34,9 @@ ANSWERS_JSON = r"""{
 }"""
 
 ENV_EXAMPLE = ".env.example"
+# The example resource is what the project's own `new-resource` command makes of this spec;
+# the generated README gives the same command.
+EXAMPLE_RESOURCE = ("item", ["title:str(200)", "description:str(2000)?"])
 ENV_FILE = ".env"
 
 # Path (file or folder, relative to the project) -> (question, answers that keep it).
@@ -78,46 +81,12 @@ OPTIONAL_PATHS: dict[str, tuple[str, frozenset[str]]] = {
     "tests/unit/services/test_auth_service.py": ("auth", frozenset({"jwt"})),
     "tests/unit/services/test_passwords.py": ("auth", frozenset({"jwt"})),
     "tests/unit/services/test_user_service.py": ("auth", frozenset({"jwt"})),
-    # The example resource, items: owned by users with auth=jwt, open to anyone without.
-    "app/api/v1/items.py": ("include_example_resource", frozenset({"yes"})),
-    "app/models/item.py": ("include_example_resource", frozenset({"yes"})),
-    "app/repositories/sql/items.py": ("include_example_resource", frozenset({"yes"})),
-    "app/schemas/item.py": ("include_example_resource", frozenset({"yes"})),
-    "app/services/items.py": ("include_example_resource", frozenset({"yes"})),
-    "tests/integration/api/test_items.py": (
-        "auth+include_example_resource",
-        frozenset({"jwt+yes"}),
-    ),
-    "tests/unit/repositories/test_sql_items.py": (
-        "auth+include_example_resource",
-        frozenset({"jwt+yes"}),
-    ),
-    "tests/unit/services/test_item_service.py": (
-        "auth+include_example_resource",
-        frozenset({"jwt+yes"}),
-    ),
-    "tests/integration/api/test_items_public.py": (
-        "auth+include_example_resource",
-        frozenset({"none+yes"}),
-    ),
-    "tests/unit/repositories/test_sql_items_public.py": (
-        "auth+include_example_resource",
-        frozenset({"none+yes"}),
-    ),
-    "tests/unit/services/test_item_service_public.py": (
-        "auth+include_example_resource",
-        frozenset({"none+yes"}),
-    ),
-    # Without users and items there is no table: no first migration and nothing to build.
-    "alembic/versions/0001_initial.py": (
-        "auth+include_example_resource",
-        frozenset({"jwt+yes", "jwt+no", "none+yes"}),
-    ),
-    "alembic/versions/README.md": ("auth+include_example_resource", frozenset({"none+no"})),
-    "tests/fixtures/factories.py": (
-        "auth+include_example_resource",
-        frozenset({"jwt+yes", "jwt+no", "none+yes"}),
-    ),
+    "alembic/versions/0001_initial.py": ("auth", frozenset({"jwt"})),
+    "tests/fixtures/factories.py": ("auth", frozenset({"jwt"})),
+    "tests/fixtures/fakes_auth.py": ("auth", frozenset({"jwt"})),
+    "app/repositories/users.py": ("auth", frozenset({"jwt"})),
+    "app/repositories/auth_sessions.py": ("auth", frozenset({"jwt"})),
+    "app/repositories/login_throttles.py": ("auth", frozenset({"jwt"})),
 }
 
 
@@ -217,6 +186,36 @@ def prune(project_dir: Path, answers: Mapping[str, str]) -> list[str]:
     return removed
 
 
+def add_example_resource(project_dir: Path, answers: Mapping[str, str]) -> bool:
+    """Generate the example resource with the project's own generator, if it was asked for.
+
+    The generator needs only the standard library and Jinja, which cookiecutter brings.
+    Its output is used as it comes (no formatter runs here), so the template's tests see
+    exactly what a user's bake holds. Baking again over the project (`--overwrite-if-exists`)
+    rewrites the files the template holds, and so the generated ones too.
+    """
+    if answers["include_example_resource"] != "yes":
+        return False
+    sys.dont_write_bytecode = True
+    sys.path.insert(0, str(project_dir))
+    try:
+        from app.scaffold import generate
+        from app.scaffold.spec import parse_resource
+    finally:
+        sys.path.remove(str(project_dir))
+    name, fields = EXAMPLE_RESOURCE
+    resource = parse_resource(
+        name, fields, plural=None, public=False, auth=answers["auth"] == "jwt"
+    )
+    for path in generate.FILES.values():
+        revision = f"*_{resource.plural}"  # the revision's number follows the ones before it
+        pattern = path.format(name=resource.name, plural=resource.plural, revision=revision)
+        for stale in project_dir.glob(pattern):
+            stale.unlink()
+    generate.write(project_dir, generate.plan(project_dir, resource, formatted=False))
+    return True
+
+
 def main() -> int:
     """Prune and write ``.env`` in the generated project; print what happened."""
     answers = json.loads(ANSWERS_JSON)
@@ -226,6 +225,11 @@ def main() -> int:
         written = write_env(Path.cwd(), answers)
     except (OSError, UnicodeError, EnvTemplateError) as error:
         print(f"ERROR: could not write {env_path}: {error}", file=sys.stderr)
+        return 1
+    try:
+        add_example_resource(Path.cwd(), answers)
+    except (OSError, ImportError, ValueError) as error:
+        print(f"ERROR: could not generate the example resource: {error}", file=sys.stderr)
         return 1
     if written and answers["auth"] == "jwt":
         print(

@@ -11,9 +11,11 @@ one more step per `database` block, so that `auth` also meets both answers of
 import itertools
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -55,6 +57,21 @@ def variant_id(variant: Variant) -> str:
     return ",".join(changed) or "default"
 
 
+def bake(output: Path, **answers: str) -> Path:
+    """Bake the template into `output` with the cookiecutter CLI, as a user does; return it."""
+    run(
+        TEMPLATE_DIR,
+        "cookiecutter",
+        "--no-input",
+        str(TEMPLATE_DIR),
+        "--output-dir",
+        str(output),
+        *(f"{name}={answer}" for name, answer in answers.items()),
+    )
+    (project,) = output.iterdir()
+    return project
+
+
 def run(
     project: Path, *command: str, env: dict[str, str] | None = None, check: bool = True
 ) -> subprocess.CompletedProcess[str]:
@@ -73,3 +90,62 @@ def run(
     if check and result.returncode != 0:
         pytest.fail(f"{' '.join(command)} failed:\n{result.stdout}\n{result.stderr}")
     return result
+
+
+def suite_coverage(project: Path, env: dict[str, str]) -> dict[str, Any]:
+    """Run a project's own test suite, which must pass; return its coverage report."""
+    result = run(
+        project,
+        "python",
+        "-m",
+        "pytest",
+        "-p",
+        "no:cacheprovider",
+        "--cov-report=json:coverage.json",
+        env=env,
+    )
+    assert re.search(r"\d+ passed", result.stdout), result.stdout
+    report: dict[str, Any] = json.loads((project / "coverage.json").read_text(encoding="utf-8"))
+    return report
+
+
+def migrate_both_ways(project: Path, database_url: str) -> None:
+    """Upgrade an empty database to head, check it matches the models, downgrade to base."""
+    env = {"DATABASE_URL": database_url}
+    run(project, "alembic", "upgrade", "head", env=env)
+    run(project, "alembic", "check", env=env)
+    run(project, "alembic", "downgrade", "base", env=env)
+
+
+# What must stay at 100% in every project: the use cases and the security helpers.
+FULLY_COVERED = re.compile(r"^app/(services/.+|core/security)\.py$")
+
+
+def short_of_full_coverage(report: dict[str, Any]) -> dict[str, float]:
+    """The services and security modules of a coverage report that are under 100%.
+
+    Fails when the report has none of them, so that a renamed module cannot pass unseen.
+    """
+    covered = {
+        name: data["summary"]["percent_covered"]
+        for name, data in report["files"].items()
+        if FULLY_COVERED.match(name)
+    }
+    assert covered
+    return {name: percent for name, percent in covered.items() if percent < 100}
+
+
+TEMPLATE_MARKERS = re.compile(r"\{\{|\{%|cookiecutter")
+# The resource generator's own Jinja templates, which cookiecutter copies without rendering.
+GENERATOR_TEMPLATES = "app/scaffold/templates/"
+
+
+def template_leftovers(project: Path) -> list[str]:
+    """The files of a bake that still hold template syntax or the word cookiecutter."""
+    return [
+        relative
+        for path in project.rglob("*")
+        if path.is_file()
+        and not (relative := str(path.relative_to(project))).startswith(GENERATOR_TEMPLATES)
+        and TEMPLATE_MARKERS.search(path.read_text(encoding="utf-8"))
+    ]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.baking import TEMPLATE_DIR, Variant, matrix, run, variant_id
+from tests.baking import Variant, bake, matrix, variant_id
 from tests.postgres_cluster import throwaway_cluster
 
 VARIANTS = [
@@ -38,18 +38,16 @@ def baked(variant: Variant, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     Tests read it and run its tools, but write nothing inside it.
     """
-    output = tmp_path_factory.mktemp("variant")
-    run(
-        TEMPLATE_DIR,
-        "cookiecutter",
-        "--no-input",
-        str(TEMPLATE_DIR),
-        "--output-dir",
-        str(output),
-        *(f"{name}={answer}" for name, answer in variant.items()),
-    )
-    (project,) = output.iterdir()
-    return project
+    return bake(tmp_path_factory.mktemp("variant"), **variant)
+
+
+@pytest.fixture(scope="session")
+def database_env(variant: Variant, request: pytest.FixtureRequest) -> dict[str, str]:
+    """Environment that points the variant's tests at a test server, if it needs one."""
+    if variant["database"] != "postgresql":
+        return {}
+    server = request.getfixturevalue("postgres_server")
+    return {"TEST_DATABASE_URL": f"{server}/postgres"}
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

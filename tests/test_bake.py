@@ -46,7 +46,7 @@ EXPECTED_PATHS = [
     "app/models/mixins.py",
     "app/schemas",
     "app/services",
-    "app/repositories/interfaces.py",
+    "app/repositories/unit_of_work.py",
     "app/utils",
     "tests/conftest.py",
     "tests/unit/services",
@@ -211,8 +211,9 @@ def test_make_migration_without_a_message_stops_with_its_usage(project: Path) ->
 
     assert result.returncode != 0
     assert 'make migration needs a message: make migration msg="add note"' in result.stderr
-    assert list((project / "alembic/versions").glob("*.py")) == [
-        project / "alembic/versions/0001_initial.py"
+    assert sorted((project / "alembic/versions").glob("*.py")) == [
+        project / "alembic/versions/0001_initial.py",
+        project / "alembic/versions/0002_items.py",
     ]
 
 
@@ -224,7 +225,8 @@ def test_make_migrate_admin_and_migration_work_on_the_project(scratch_copy: Path
     assert "Created admin jane@example.com" in created.stdout
     # The models match the migrations, so the new revision is empty.
     (revision,) = set((scratch_copy / "alembic/versions").glob("*.py")) - {
-        scratch_copy / "alembic/versions/0001_initial.py"
+        scratch_copy / "alembic/versions/0001_initial.py",
+        scratch_copy / "alembic/versions/0002_items.py",
     }
     assert revision.name.endswith("_nothing_changed.py")
 

@@ -25,6 +25,8 @@ import pytest
 import yaml
 from cookiecutter.main import cookiecutter
 
+from tests.baking import template_leftovers
+
 TEMPLATE_DIR = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 CHOICES: dict[str, list[str]] = {
@@ -36,7 +38,6 @@ CHOICES: dict[str, list[str]] = {
 }
 DATABASES = CHOICES["database"]
 PYTHON_VERSIONS = CHOICES["python_version"]
-TEMPLATE_MARKERS = re.compile(r"\{\{|\{%|cookiecutter")
 
 DOCKER_FILES = ["Dockerfile", ".dockerignore", "compose.yaml"]
 GITHUB_WORKFLOW = ".github/workflows/ci.yml"
@@ -228,12 +229,7 @@ def test_no_template_syntax_is_left_in_any_file(
     bake: Bake, docker: str, ci: str, database: str
 ) -> None:
     project = bake(docker=docker, ci=ci, database=database)
-    leftovers = [
-        str(path.relative_to(project))
-        for path in project.rglob("*")
-        if path.is_file() and TEMPLATE_MARKERS.search(path.read_text(encoding="utf-8"))
-    ]
-    assert leftovers == []
+    assert template_leftovers(project) == []
 
 
 @pytest.mark.parametrize("database", DATABASES)

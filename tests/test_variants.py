@@ -7,19 +7,24 @@ it through TEST_DATABASE_URL and creates a database of its own there. The bakes 
 server are tests/conftest.py's, shared with the other tests of each variant.
 """
 
-import json
-import re
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.baking import CHOICES, PAIRED, Variant, matrix, run
+from tests.baking import (
+    CHOICES,
+    PAIRED,
+    Variant,
+    matrix,
+    migrate_both_ways,
+    run,
+    short_of_full_coverage,
+    suite_coverage,
+    template_leftovers,
+)
 from tests.postgres_cluster import new_database
-
-TEMPLATE_MARKERS = re.compile(r"\{\{|\{%|cookiecutter")
-FULLY_COVERED = re.compile(r"^app/(services/.+|core/security)\.py$")
 
 
 def test_matrix_bakes_every_answer_of_every_choice() -> None:
@@ -42,43 +47,17 @@ def test_first_variant_is_the_default_project() -> None:
 
 
 @pytest.fixture(scope="session")
-def database_env(variant: Variant, request: pytest.FixtureRequest) -> dict[str, str]:
-    """Environment that points the variant's tests at a test server, if it needs one."""
-    if variant["database"] != "postgresql":
-        return {}
-    server = request.getfixturevalue("postgres_server")
-    return {"TEST_DATABASE_URL": f"{server}/postgres"}
-
-
-@pytest.fixture(scope="session")
 def suite_report(
     baked: Path, database_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, Any]:
-    """Run the variant's own test suite once; return its coverage report."""
+    """Run the variant's own test suite once, on a copy; return its coverage report."""
     copy = tmp_path_factory.mktemp("suite") / baked.name
     shutil.copytree(baked, copy)
-    result = run(
-        copy,
-        "python",
-        "-m",
-        "pytest",
-        "-p",
-        "no:cacheprovider",
-        "--cov-report=json:coverage.json",
-        env=database_env,
-    )
-    assert re.search(r"\d+ passed", result.stdout), result.stdout
-    report: dict[str, Any] = json.loads((copy / "coverage.json").read_text(encoding="utf-8"))
-    return report
+    return suite_coverage(copy, database_env)
 
 
 def test_no_template_syntax_is_left_in_any_file(baked: Path) -> None:
-    leftovers = [
-        str(path.relative_to(baked))
-        for path in baked.rglob("*")
-        if path.is_file() and TEMPLATE_MARKERS.search(path.read_text(encoding="utf-8"))
-    ]
-    assert leftovers == []
+    assert template_leftovers(baked) == []
 
 
 def test_no_empty_file_or_folder_is_left(baked: Path) -> None:
@@ -114,10 +93,7 @@ def test_migrations_match_the_models_and_downgrade(
         url = new_database(request.getfixturevalue("postgres_server"), "migrations")
     else:
         url = f"sqlite+aiosqlite:///{tmp_path / 'migrations.db'}"
-    env = {"DATABASE_URL": url}
-    run(baked, "alembic", "upgrade", "head", env=env)
-    run(baked, "alembic", "check", env=env)
-    run(baked, "alembic", "downgrade", "base", env=env)
+    migrate_both_ways(baked, url)
 
 
 def test_test_suite_passes_its_coverage_gate(suite_report: dict[str, Any]) -> None:
@@ -125,10 +101,4 @@ def test_test_suite_passes_its_coverage_gate(suite_report: dict[str, Any]) -> No
 
 
 def test_services_and_security_are_fully_covered(suite_report: dict[str, Any]) -> None:
-    covered = {
-        name: data["summary"]["percent_covered"]
-        for name, data in suite_report["files"].items()
-        if FULLY_COVERED.match(name)
-    }
-    assert covered
-    assert {name: pct for name, pct in covered.items() if pct < 100} == {}
+    assert short_of_full_coverage(suite_report) == {}

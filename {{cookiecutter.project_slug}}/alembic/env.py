@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel.sql.sqltypes import AutoString
 
 from app.core.config import get_settings
-from app.models import metadata
+from app.models.base import metadata
 from app.models.mixins import UTCDateTime
 from app.repositories.sql.database import create_engine
 

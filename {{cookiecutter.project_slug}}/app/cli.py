@@ -7,6 +7,7 @@ Commands:
   settings      show the effective settings, secrets masked
   migrate       apply every migration (alembic upgrade head)
   check-db      connect to the database and run SELECT 1
+  new-resource  add a resource to every layer, with its migration and tests
 
 Exit codes, for scripts: 0 done, 1 failed (the reason is printed on stderr, e.g. invalid
 settings, an unreachable database, a rejected admin), 2 wrong usage (no command, an unknown
@@ -179,6 +180,63 @@ def check_db(
     except (SQLAlchemyError, OSError) as error:
         raise _fail(f"database unreachable: {_first_line(error)}") from None
     typer.echo("database OK")
+
+
+@app.command("new-resource")
+def new_resource(
+    name: Annotated[str, typer.Argument(help="A singular snake_case noun: note, purchase_order")],
+    field: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--field",
+            help="name:type, repeated; a trailing ? makes it optional. Types: str(N), text, "
+            "int, float, bool, decimal(P,S), date, datetime, uuid",
+        ),
+    ] = None,
+    plural: Annotated[
+        str | None, typer.Option(help="The plural, where adding -s or -es gets it wrong")
+    ] = None,
+    public: Annotated[
+        bool,
+        typer.Option(
+            "--public", help="No owner: anyone reads it; changing it needs <plural>:manage"
+        ),
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="List what would be written, and write nothing")
+    ] = False,
+) -> None:
+    """Add a resource to every layer, with its migration and its tests, like `items`."""
+    from app.scaffold import generate
+    from app.scaffold.edits import EditError
+    from app.scaffold.spec import SpecError, parse_resource
+
+    try:
+        auth = generate.Project(PROJECT_DIR).settings.get("auth")
+        resource = parse_resource(
+            name, field or [], plural=plural, public=public, auth=auth == "jwt"
+        )
+        changes = generate.plan(PROJECT_DIR, resource)
+    except (OSError, ValueError) as error:
+        # SpecError is a ValueError: a name, field or clash the generator refuses.
+        code = 2 if isinstance(error, SpecError) else 1
+        typer.echo(f"new-resource: {error}; nothing was written", err=True)
+        raise typer.Exit(code) from None
+    except EditError as error:
+        raise _fail(f"new-resource: cannot edit {error}; nothing was written") from None
+    verb = ("would create", "would edit") if dry_run else ("created", "edited")
+    for change in changes:
+        if change.created:
+            typer.echo(f"{verb[0]} {change.path}")
+        else:
+            typer.echo(f"{verb[1]} {change.path}: {'; '.join(change.places)}")
+    if dry_run:
+        return
+    generate.write(PROJECT_DIR, changes)
+    typer.echo(
+        f"Review the new files, then run `make migrate` and `make check`; the API of "
+        f"/{resource.path} is in /docs."
+    )
 
 
 if __name__ == "__main__":

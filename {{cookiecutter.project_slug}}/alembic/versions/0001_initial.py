@@ -1,4 +1,4 @@
-"""Initial schema: {% if cookiecutter.auth == "jwt" and cookiecutter.include_example_resource == "yes" %}users, their items, their sessions, and login throttles{% elif cookiecutter.auth == "jwt" %}users, their sessions, and login throttles{% else %}items{% endif %}.
+"""Initial schema: users, their sessions, and login throttles.
 
 Revision ID: 0001
 Revises:
@@ -25,7 +25,6 @@ def _timestamps() -> list[sa.Column[object]]:
 
 def upgrade() -> None:
     """Create the tables."""
-{%- if cookiecutter.auth == "jwt" %}
     op.create_table(
         "user",
         *_timestamps(),
@@ -39,30 +38,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_user")),
     )
     op.create_index(op.f("ix_user_email"), "user", ["email"], unique=True)
-{%- endif %}
-{%- if cookiecutter.include_example_resource == "yes" %}
-{%- if cookiecutter.auth == "jwt" %}
-{# A blank line between the user table and this one. #}
-{%- endif %}
-    op.create_table(
-        "item",
-        *_timestamps(),
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("title", sa.String(length=200), nullable=False),
-        sa.Column("description", sa.String(length=2000), nullable=True),
-{%- if cookiecutter.auth == "jwt" %}
-        sa.Column("owner_id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["owner_id"], ["user.id"], name=op.f("fk_item_owner_id_user"), ondelete="CASCADE"
-        ),
-{%- endif %}
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_item")),
-    )
-{%- if cookiecutter.auth == "jwt" %}
-    op.create_index(op.f("ix_item_owner_id"), "item", ["owner_id"], unique=False)
-{%- endif %}
-{%- endif %}
-{%- if cookiecutter.auth == "jwt" %}
 
     op.create_table(
         "auth_session",
@@ -94,18 +69,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_login_throttle")),
     )
     op.create_index(op.f("ix_login_throttle_key_hash"), "login_throttle", ["key_hash"], unique=True)
-{%- endif %}
 
 
 def downgrade() -> None:
     """Drop the tables."""
-{%- if cookiecutter.auth == "jwt" %}
     op.drop_table("login_throttle")
     op.drop_table("auth_session")
-{%- endif %}
-{%- if cookiecutter.include_example_resource == "yes" %}
-    op.drop_table("item")
-{%- endif %}
-{%- if cookiecutter.auth == "jwt" %}
     op.drop_table("user")
-{%- endif %}

@@ -35,17 +35,14 @@ class Role(StrEnum):
 
 class Permission(StrEnum):
     """One thing a user may do."""
-{% if cookiecutter.include_example_resource == "yes" %}
-    ITEMS_OWN = "items:own"
-    ITEMS_READ_ALL = "items:read_all"
-    ITEMS_WRITE_ALL = "items:write_all"
-{%- endif %}
+
     USERS_MANAGE = "users:manage"
 
 
 # The one place that maps roles to what they may do.
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.USER: frozenset({% if cookiecutter.include_example_resource == "yes" %}{Permission.ITEMS_OWN}{% endif %}),
+    # Users own rows of every resource that has owners: each one's `<plural>:own`.
+    Role.USER: frozenset(p for p in Permission if p.endswith(":own")),
     Role.ADMIN: frozenset(Permission),
 }
 

@@ -1,18 +1,12 @@
-"""SQLModel tables. Importing this package registers every table on `metadata`."""
+"""SQLModel tables, a module each. Importing this package imports every module in it, so
+that each table is on `metadata` for the app and for Alembic; a new module needs no entry."""
 
-{% if cookiecutter.auth == "jwt" -%}
-from app.models.auth_session import AuthSession
-{% endif -%}
+import importlib
+import pkgutil
+
 from app.models.base import metadata
-{%- if cookiecutter.include_example_resource == "yes" %}
-from app.models.item import Item
-{%- endif %}
-{%- if cookiecutter.auth == "jwt" %}
-from app.models.login_throttle import LoginThrottle
-from app.models.user import User
-{%- endif %}
 
-__all__ = [
-{%- if cookiecutter.auth == "jwt" %}"AuthSession", {% endif %}
-{%- if cookiecutter.include_example_resource == "yes" %}"Item", {% endif %}
-{%- if cookiecutter.auth == "jwt" %}"LoginThrottle", "User", {% endif %}"metadata"]
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")
+
+__all__ = ["metadata"]

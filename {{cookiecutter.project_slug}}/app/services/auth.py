@@ -17,8 +17,9 @@ from app.core.security import (
     fingerprint,
     normalise_email,
 )
-from app.models import AuthSession, User
-from app.repositories.interfaces import UnitOfWork
+from app.models.auth_session import AuthSession
+from app.models.user import User
+from app.repositories.unit_of_work import UnitOfWork
 from app.schemas.auth import TokenPair
 from app.schemas.user import UserRegister
 from app.services.passwords import LoginPolicy, PasswordGuard

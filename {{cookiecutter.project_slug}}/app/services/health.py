@@ -1,6 +1,6 @@
 """Whether the app can serve requests."""
 
-from app.repositories.interfaces import UnitOfWork
+from app.repositories.unit_of_work import UnitOfWork
 
 
 class HealthService:

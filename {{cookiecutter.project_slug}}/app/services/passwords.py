@@ -7,8 +7,8 @@ from datetime import timedelta
 from app.core.config import Settings
 from app.core.errors import TooManyAttemptsError
 from app.core.security import PasswordHasher, fingerprint
-from app.models import User
-from app.repositories.interfaces import UnitOfWork
+from app.models.user import User
+from app.repositories.unit_of_work import UnitOfWork
 from app.utils.time import utcnow
 
 LOCKED_OUT = "Too many failed attempts for this account; try again later."

@@ -10,8 +10,8 @@ from app.core.errors import (
     PermissionDeniedError,
 )
 from app.core.security import PasswordHasher, Role, normalise_email
-from app.models import User
-from app.repositories.interfaces import UnitOfWork
+from app.models.user import User
+from app.repositories.unit_of_work import UnitOfWork
 from app.schemas.user import UserChanges, UserCreate, UserUpdate, UserUpdateMe
 from app.services.passwords import LoginPolicy, PasswordGuard
 from app.utils.time import utcnow
@@ -82,7 +82,7 @@ class UserService:
         return await self._update(user_id, data)
 
     async def delete_user(self, user_id: int) -> None:
-        """Delete a user{% if cookiecutter.include_example_resource == "yes" %} and their items{% endif %}; the last active admin cannot be deleted."""
+        """Delete a user and what they own; the last active admin cannot be deleted."""
         async with self.uow:
             user = await self._get(user_id)
             if await self._is_last_active_admin(user):

@@ -16,7 +16,7 @@ from app import cli
 from app.cli import MASK, show_setting
 from app.core.config import Settings
 {%- if cookiecutter.auth == "jwt" %}
-from app.models import User
+from app.models.user import User
 {%- endif %}
 from app.repositories.sql.database import create_engine, get_engine
 {%- if cookiecutter.auth == "jwt" %}

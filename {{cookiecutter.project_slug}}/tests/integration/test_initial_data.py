@@ -11,7 +11,7 @@ from app import initial_data
 from app.core.config import Settings
 from app.core.security import PasswordHasher, Role
 from app.initial_data import create_first_admin, main
-from app.models import User
+from app.models.user import User
 from app.repositories.sql.database import get_engine
 from app.repositories.sql.unit_of_work import SqlUnitOfWork
 from tests.fixtures.db import count

@@ -82,5 +82,5 @@ async def update_user(
     responses=error_responses(*_ADMIN_ERRORS, 404),
 )
 async def delete_user(_: Admin, user_id: UserId, users: UserServiceDep) -> None:
-    """Delete a user{% if cookiecutter.include_example_resource == "yes" %} and their items{% endif %} (admins only); the last admin cannot go."""
+    """Delete a user and what they own (admins only); the last admin cannot go."""
     await users.delete_user(user_id)

@@ -7,7 +7,7 @@ from sqlalchemy import ColumnElement, CursorResult, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.models import AuthSession
+from app.models.auth_session import AuthSession
 
 
 class SqlAuthSessionRepository:

@@ -7,7 +7,7 @@ from sqlalchemy.dialects.{{ cookiecutter.database }} import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from app.models import LoginThrottle
+from app.models.login_throttle import LoginThrottle
 from app.models.mixins import UTCDateTime
 
 

@@ -1,9 +1,9 @@
 """The unit of work on SQLAlchemy: one session, one transaction."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from types import TracebackType
-from typing import Self
+from typing import Any, Generic, Self, TypeVar, overload
 
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -14,41 +14,69 @@ from app.repositories.sql.auth_sessions import SqlAuthSessionRepository
 {% endif -%}
 from app.repositories.sql.database import read_session_factory
 from app.repositories.sql.flush import flush_or_conflict
-{%- if cookiecutter.include_example_resource == "yes" %}
-from app.repositories.sql.items import SqlItemRepository
-{%- endif %}
 {%- if cookiecutter.auth == "jwt" %}
 from app.repositories.sql.login_throttles import SqlLoginThrottleRepository
 from app.repositories.sql.users import SqlUserRepository
 {%- endif %}
 
+Repo = TypeVar("Repo")
+
+
+class _Repository(Generic[Repo]):
+    """A repository of the unit of work, built on its open session the first time it is used."""
+
+    def __init__(self, build: Callable[[AsyncSession], Repo]) -> None:
+        """Build the repository with `build(session)`."""
+        self._build = build
+        self._name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, uow: None, owner: type) -> Self: ...
+
+    @overload
+    def __get__(self, uow: "SqlUnitOfWork", owner: type) -> Repo: ...
+
+    def __get__(self, uow: "SqlUnitOfWork | None", owner: type) -> "Repo | Self":
+        if uow is None:
+            return self
+        built: dict[str, Any] = uow.repositories
+        if self._name not in built:
+            built[self._name] = self._build(uow.session)
+        found: Repo = built[self._name]
+        return found
+
+
+def repository(build: Callable[[AsyncSession], Repo]) -> _Repository[Repo]:
+    """Declare a repository of SqlUnitOfWork: `items = repository(SqlItemRepository)`."""
+    return _Repository(build)
+
 
 class SqlUnitOfWork:
-    """Opens a session on entry, {% if cookiecutter.auth == "jwt" or cookiecutter.include_example_resource == "yes" %}hands its repositories out, {% endif %}rolls back on exit.
+    """Opens a session on entry, hands its repositories out, rolls back on exit.
 
     Each `async with` block is one transaction; a service commits it explicitly. Each
-    `async with uow.read()` block reads without a transaction and cannot write.
+    `async with uow.read()` block reads without a transaction and cannot write. A
+    repository is one line below; it is built on the block's session when first used.
     """
-{%- if cookiecutter.auth == "jwt" or cookiecutter.include_example_resource == "yes" %}
-{% if cookiecutter.auth == "jwt" %}
-    users: SqlUserRepository
-{%- endif %}
-{%- if cookiecutter.include_example_resource == "yes" %}
-    items: SqlItemRepository
-{%- endif %}
 {%- if cookiecutter.auth == "jwt" %}
-    auth_sessions: SqlAuthSessionRepository
-    login_throttles: SqlLoginThrottleRepository
-{%- endif %}
+
+    users = repository(SqlUserRepository)
+    auth_sessions = repository(SqlAuthSessionRepository)
+    login_throttles = repository(SqlLoginThrottleRepository)
 {%- endif %}
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
         """Make sessions from `session_factory`."""
         self._session_factory = session_factory
         self._session: AsyncSession | None = None
+        # The repositories built on the open session, by name.
+        self.repositories: dict[str, object] = {}
 
     async def __aenter__(self) -> Self:
-        """Open a session{% if cookiecutter.auth == "jwt" or cookiecutter.include_example_resource == "yes" %} and its repositories{% endif %}; its transaction begins with the first query."""
+        """Open a session; its transaction begins with the first query."""
         return self._open(self._session_factory())
 
     @asynccontextmanager
@@ -64,16 +92,6 @@ class SqlUnitOfWork:
         if self._session is not None:
             raise RuntimeError("the unit of work is already open")
         self._session = session
-{%- if cookiecutter.auth == "jwt" %}
-        self.users = SqlUserRepository(session)
-{%- endif %}
-{%- if cookiecutter.include_example_resource == "yes" %}
-        self.items = SqlItemRepository(session)
-{%- endif %}
-{%- if cookiecutter.auth == "jwt" %}
-        self.auth_sessions = SqlAuthSessionRepository(session)
-        self.login_throttles = SqlLoginThrottleRepository(session)
-{%- endif %}
         return self
 
     async def __aexit__(
@@ -91,6 +109,7 @@ class SqlUnitOfWork:
 
     async def _close(self) -> None:
         session, self._session = self._session, None
+        self.repositories.clear()
         if session is not None:
             await session.close()
 

@@ -8,8 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.core.security import Role
-from app.models import AuthSession, User
+from app.models.auth_session import AuthSession
 from app.models.mixins import UTCDateTime
+from app.models.user import User
 from app.repositories.sql.flush import flush_or_conflict
 
 # Built once: every authenticated request runs it, with new parameters.

@@ -22,18 +22,15 @@ from app.api.deps import get_uow
 from app.core.config import Settings
 from app.core.security import PasswordHasher, fingerprint
 from app.main import create_app
-from app.models import LoginThrottle, User
-from app.repositories.interfaces import UnitOfWork
+from app.models.login_throttle import LoginThrottle
+from app.models.user import User
 from app.repositories.sql.database import create_engine, get_session_factory
 from app.repositories.sql.unit_of_work import SqlUnitOfWork
+from app.repositories.unit_of_work import UnitOfWork
 from app.services.auth import BAD_CREDENTIALS, BAD_TOKEN
 from app.utils.time import utcnow
 from tests.fixtures.db import count, fetch
-{%- if cookiecutter.include_example_resource == "yes" %}
-from tests.fixtures.factories import PASSWORD, MakeItem, register_body
-{%- else %}
 from tests.fixtures.factories import PASSWORD, register_body
-{%- endif %}
 from tests.fixtures.http import API, bearer, login
 from tests.fixtures.problems import (
     assert_problem,
@@ -497,28 +494,6 @@ async def test_a_user_sees_and_ends_only_their_own_sessions(
     assert their_id not in [session["id"] for session in mine["items"]]
     assert_problem(ending, 404)
     assert (await _me(client, theirs["access_token"])).status_code == 200
-{%- if cookiecutter.include_example_resource == "yes" %}
-
-
-async def test_a_user_cannot_reach_another_users_items(
-    client: httpx.AsyncClient, make_item: MakeItem, other_user: User, tokens: dict[str, Any]
-) -> None:
-    theirs = await make_item(other_user, title="Private")
-    headers = bearer(tokens["access_token"])
-    url = f"{API}/items/{theirs.id}"
-
-    listed = await client.get(f"{API}/items", headers=headers)
-    read = await client.get(url, headers=headers)
-    changed = await client.patch(url, json={"title": "Mine now"}, headers=headers)
-    deleted = await client.delete(url, headers=headers)
-
-    assert listed.json()["items"] == []
-    for response in (read, changed, deleted):
-        assert_problem(response, 404)
-    stored = await fetch(type(theirs), theirs.id)
-    assert stored is not None
-    assert stored.model_dump() == theirs.model_dump()
-{%- endif %}
 
 
 async def test_no_response_shows_a_password_hash_or_a_refresh_token_hash(

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from app.core.security import Role
-from app.models import User
+from app.models.user import User
 from app.services.auth import BAD_CREDENTIALS
 from tests.fixtures.factories import PASSWORD, MakeUser, register_body
 from tests.fixtures.http import API, bearer, login

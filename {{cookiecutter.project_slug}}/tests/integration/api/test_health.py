@@ -10,9 +10,9 @@ from app.api.deps import get_uow
 from app.core.config import Settings
 from app.core.errors import RETRY_AFTER_SECONDS
 from app.main import app
-from app.repositories.interfaces import UnitOfWork
 from app.repositories.sql.database import create_engine
 from app.repositories.sql.unit_of_work import SqlUnitOfWork
+from app.repositories.unit_of_work import UnitOfWork
 from tests.fixtures.problems import assert_problem
 
 

@@ -8,12 +8,12 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import exc as sa_exc
-{%- if cookiecutter.auth == "none" and cookiecutter.include_example_resource == "no" %}
+{%- if cookiecutter.auth == "none" %}
 from sqlalchemy import text
 {%- endif %}
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-{% if cookiecutter.auth == "none" and cookiecutter.include_example_resource == "no" -%}
+{% if cookiecutter.auth == "none" -%}
 from app.api.deps import UowDep, get_uow
 {%- else -%}
 from app.api.deps import get_uow
@@ -22,11 +22,11 @@ from app.core.config import Settings, get_settings
 from app.core.errors import RETRY_AFTER_SECONDS
 from app.main import create_app
 {%- if cookiecutter.auth == "jwt" %}
-from app.models import User
+from app.models.user import User
 {%- endif %}
-from app.repositories.interfaces import UnitOfWork
 from app.repositories.sql.database import create_engine
 from app.repositories.sql.unit_of_work import SqlUnitOfWork
+from app.repositories.unit_of_work import UnitOfWork
 {%- if cookiecutter.auth == "jwt" %}
 from tests.fixtures.http import API, bearer, login
 {%- endif %}
@@ -41,11 +41,8 @@ from tests.fixtures.sqlite_database import DatabaseOutage
 {% if cookiecutter.auth == "jwt" -%}
 # An API call that needs the database: the caller is looked up on every request.
 PROBE = f"{API}/users/me"
-{%- elif cookiecutter.include_example_resource == "yes" -%}
-# An API call that needs the database.
-PROBE = "/api/v1/items"
 {%- else -%}
-# An API call that needs the database (the project has no resource yet: the test adds one).
+# An API call that needs the database: the test adds one, resources are optional.
 PROBE = "/probe"
 {%- endif %}
 SQL_SECRET = "password-in-a-query-parameter"
@@ -175,7 +172,7 @@ async def outage_client(outage_engine: AsyncEngine) -> AsyncIterator[httpx.Async
         return SqlUnitOfWork(factory)
 
     fresh.dependency_overrides[get_uow] = uow
-{%- if cookiecutter.auth == "none" and cookiecutter.include_example_resource == "no" %}
+{%- if cookiecutter.auth == "none" %}
 
     @fresh.get(PROBE)
     async def probe(uow: UowDep) -> dict[str, int]:

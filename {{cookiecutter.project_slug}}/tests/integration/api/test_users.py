@@ -5,15 +5,9 @@ from typing import Any
 import httpx
 import pytest
 
-{% if cookiecutter.include_example_resource == "yes" -%}
-from app.models import Item, User
-from tests.fixtures.db import count, fetch
-from tests.fixtures.factories import PASSWORD, MakeUser, item_body, register_body
-{% else -%}
-from app.models import User
+from app.models.user import User
 from tests.fixtures.db import fetch
 from tests.fixtures.factories import PASSWORD, MakeUser, register_body
-{% endif -%}
 from tests.fixtures.http import API, bearer, login
 from tests.fixtures.problems import (
     assert_problem,
@@ -335,21 +329,6 @@ async def test_an_admin_deletes_a_user(
 
     assert response.status_code == 204
     assert await fetch(User, user.id) is None
-{%- if cookiecutter.include_example_resource == "yes" %}
-
-
-async def test_deleting_a_user_deletes_their_items(
-    client: httpx.AsyncClient,
-    user: User,
-    user_headers: dict[str, str],
-    admin_headers: dict[str, str],
-) -> None:
-    await client.post(f"{API}/items", json=item_body(), headers=user_headers)
-
-    await client.delete(_user_url(user), headers=admin_headers)
-
-    assert await count(Item) == 0
-{%- endif %}
 
 
 async def test_deleting_the_last_active_admin_gives_422(

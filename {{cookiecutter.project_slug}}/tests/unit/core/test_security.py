@@ -52,25 +52,10 @@ def cheap_hasher() -> PasswordHasher:
 
 
 # ---------------------------------------------------------------- permissions
-{%- if cookiecutter.include_example_resource == "yes" %}
-
-
-def test_a_user_may_manage_their_own_items() -> None:
-    assert has_permission(Role.USER, Permission.ITEMS_OWN)
-
-
-@pytest.mark.parametrize(
-    "permission",
-    [Permission.ITEMS_READ_ALL, Permission.ITEMS_WRITE_ALL, Permission.USERS_MANAGE],
-)
-def test_a_user_has_no_power_over_others(permission: Permission) -> None:
-    assert not has_permission(Role.USER, permission)
-{%- else %}
 
 
 def test_a_user_has_no_power_over_others() -> None:
     assert not has_permission(Role.USER, Permission.USERS_MANAGE)
-{%- endif %}
 
 
 @pytest.mark.parametrize("permission", list(Permission))
@@ -83,7 +68,7 @@ def test_a_role_given_as_its_string_value_is_understood() -> None:
 
 
 def test_an_unknown_role_grants_nothing() -> None:
-    assert not has_permission("superuser", Permission.{% if cookiecutter.include_example_resource == "yes" %}ITEMS_OWN{% else %}USERS_MANAGE{% endif %})
+    assert not has_permission("superuser", Permission.USERS_MANAGE)
 
 
 def test_every_role_has_an_entry_in_the_permission_map() -> None:

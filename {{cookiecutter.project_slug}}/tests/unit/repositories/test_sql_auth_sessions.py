@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import AuthSession
+from app.models.auth_session import AuthSession
 from app.repositories.sql.auth_sessions import SqlAuthSessionRepository
 from app.repositories.sql.users import SqlUserRepository
 from tests.fixtures.db import fetch

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import LoginThrottle
+from app.models.login_throttle import LoginThrottle
 from app.repositories.sql.database import get_session_factory
 from app.repositories.sql.login_throttles import SqlLoginThrottleRepository
 from app.repositories.sql.unit_of_work import SqlUnitOfWork

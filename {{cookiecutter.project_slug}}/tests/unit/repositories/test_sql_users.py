@@ -3,32 +3,16 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-{%- if cookiecutter.include_example_resource == "yes" %}
-from sqlalchemy import select
-{%- endif %}
 from sqlalchemy.ext.asyncio import AsyncSession
-{%- if cookiecutter.include_example_resource == "yes" %}
-from sqlmodel import col
-{%- endif %}
 
 from app.core.errors import ConflictError
 from app.core.security import Role
-{%- if cookiecutter.include_example_resource == "yes" %}
-from app.models import AuthSession, Item, User
-{%- else %}
-from app.models import AuthSession, User
-{%- endif %}
+from app.models.auth_session import AuthSession
+from app.models.user import User
 from app.repositories.sql.auth_sessions import SqlAuthSessionRepository
-{%- if cookiecutter.include_example_resource == "yes" %}
-from app.repositories.sql.items import SqlItemRepository
-{%- endif %}
 from app.repositories.sql.users import SqlUserRepository
 from tests.fixtures.db import count, fetch
-{%- if cookiecutter.include_example_resource == "yes" %}
-from tests.fixtures.factories import build_auth_session, build_item, build_user
-{%- else %}
 from tests.fixtures.factories import build_auth_session, build_user
-{%- endif %}
 
 NOW = datetime(2030, 1, 1, tzinfo=UTC)
 
@@ -211,25 +195,6 @@ async def test_delete_removes_the_user(users: SqlUserRepository) -> None:
     await users.delete(user)
 
     assert await users.get(user.id) is None
-{%- if cookiecutter.include_example_resource == "yes" %}
-
-
-async def test_deleting_a_user_deletes_their_items(
-    users: SqlUserRepository, session: AsyncSession
-) -> None:
-    owner = await users.add(build_user())
-    keeper = await users.add(build_user())
-    assert owner.id is not None and keeper.id is not None
-    await SqlItemRepository(session).add(build_item(owner.id))
-    await SqlItemRepository(session).add(build_item(keeper.id))
-    await session.commit()
-
-    await users.delete(owner)
-    await session.commit()
-
-    remaining = await session.scalars(select(col(Item.owner_id)))
-    assert list(remaining) == [keeper.id]
-{%- endif %}
 
 
 async def test_deleting_a_user_deletes_their_sessions(

@@ -2,7 +2,7 @@
 {%- if cookiecutter.auth == "jwt" %}
 
 `make_user` is overridden here, so the `user`, `other_user` and `admin` fixtures of
-tests/fixtures/shared.py store their users in the fake database.
+tests/fixtures/shared.py store their users in the fake unit of work.
 """
 {%- else %}"""{% endif %}
 
@@ -11,37 +11,28 @@ import pytest
 {% if cookiecutter.auth == "jwt" -%}
 from app.core.config import Settings
 from app.core.security import PasswordHasher, Role, TokenCodec
-from app.models import User
+from app.models.user import User
 from app.services.auth import AuthService
 {% endif -%}
 from app.services.health import HealthService
-{%- if cookiecutter.include_example_resource == "yes" %}
-from app.services.items import ItemService
-{%- endif %}
 {%- if cookiecutter.auth == "jwt" %}
 from app.services.passwords import LoginPolicy
 from app.services.users import UserService
 from tests.fixtures.factories import PASSWORD, MakeUser, create_user
 {%- endif %}
-from tests.fixtures.fakes import FakeDatabase, FakeUnitOfWork
+from tests.fixtures.fakes import FakeUnitOfWork
 
 
 @pytest.fixture
-def fake_db() -> FakeDatabase:
-    """The committed rows of the fake database, to arrange and inspect."""
-    return FakeDatabase()
-
-
-@pytest.fixture
-def fake_uow(fake_db: FakeDatabase) -> FakeUnitOfWork:
-    """A unit of work on the fake database."""
-    return FakeUnitOfWork(fake_db)
+def fake_uow() -> FakeUnitOfWork:
+    """The unit of work of the services under test, to arrange and inspect."""
+    return FakeUnitOfWork()
 {%- if cookiecutter.auth == "jwt" %}
 
 
 @pytest.fixture
-def make_user(fake_db: FakeDatabase, hasher: PasswordHasher) -> MakeUser:
-    """Create users in the fake database through the real UserService."""
+def make_user(fake_uow: FakeUnitOfWork, hasher: PasswordHasher) -> MakeUser:
+    """Create users in the fake unit of work through the real UserService."""
 
     async def make(
         *,
@@ -51,7 +42,7 @@ def make_user(fake_db: FakeDatabase, hasher: PasswordHasher) -> MakeUser:
         password: str = PASSWORD,
     ) -> User:
         return await create_user(
-            FakeUnitOfWork(fake_db),
+            fake_uow,
             hasher,
             role=role,
             is_active=is_active,
@@ -82,14 +73,6 @@ def user_service(
 ) -> UserService:
     """UserService on the fakes."""
     return UserService(fake_uow, hasher, policy)
-{%- endif %}
-{%- if cookiecutter.include_example_resource == "yes" %}
-
-
-@pytest.fixture
-def item_service(fake_uow: FakeUnitOfWork) -> ItemService:
-    """ItemService on the fakes."""
-    return ItemService(fake_uow)
 {%- endif %}
 
 

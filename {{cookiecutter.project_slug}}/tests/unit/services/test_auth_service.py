@@ -1,13 +1,13 @@
 """AuthService: sign-up, login, sessions and their token rotation, logout, access checks."""
 
-import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
 from app.core.errors import AuthenticationError, ConflictError, NotFoundError
 from app.core.security import PasswordHasher, Role, TokenCodec, fingerprint
-from app.models import AuthSession, User
+from app.models.auth_session import AuthSession
+from app.models.user import User
 from app.schemas.auth import TokenPair
 from app.services.auth import (
     BAD_CREDENTIALS,
@@ -15,76 +15,67 @@ from app.services.auth import (
     USER_AGENT_MAX_LENGTH,
     AuthService,
 )
-from app.services.passwords import LoginPolicy
 from app.utils.time import utcnow
 from tests.fixtures.factories import PASSWORD, MakeUser, build_auth_session, user_register
-from tests.fixtures.fakes import FakeDatabase, FakeUnitOfWork
+from tests.fixtures.fakes import FakeUnitOfWork
 
 
-def _session_of(fake_db: FakeDatabase, codec: TokenCodec, refresh_token: str) -> AuthSession:
+def _session_of(fake_uow: FakeUnitOfWork, codec: TokenCodec, refresh_token: str) -> AuthSession:
     """The stored session a refresh token belongs to."""
-    return fake_db.committed.auth_sessions[codec.decode(refresh_token, "refresh").session_id]
+    return fake_uow.auth_sessions.rows[codec.decode(refresh_token, "refresh").session_id]
 
 
-def _stored_user(fake_db: FakeDatabase, user: User) -> User:
+def _stored_user(fake_uow: FakeUnitOfWork, user: User) -> User:
     assert user.id is not None
-    return fake_db.committed.users[user.id]
+    return fake_uow.users.rows[user.id]
 
 
 # ---------------------------------------------------------------- register
 
 
-async def test_register_stores_a_user_with_the_user_role(
-    auth_service: AuthService, fake_db: FakeDatabase
+async def test_register_stores_a_user_with_the_user_role_and_commits(
+    auth_service: AuthService, fake_uow: FakeUnitOfWork
 ) -> None:
     user = await auth_service.register(user_register(email="new@example.com"))
 
-    stored = _stored_user(fake_db, user)
+    stored = _stored_user(fake_uow, user)
     assert stored.email == "new@example.com"
     assert stored.role == Role.USER
     assert stored.is_active is True
     assert stored.token_version == 0
+    assert fake_uow.committed
 
 
 async def test_register_stores_a_hash_that_verifies_not_the_password(
-    auth_service: AuthService, fake_db: FakeDatabase, hasher: PasswordHasher
+    auth_service: AuthService, fake_uow: FakeUnitOfWork, hasher: PasswordHasher
 ) -> None:
     user = await auth_service.register(user_register(password=PASSWORD))
 
-    stored_hash = _stored_user(fake_db, user).hashed_password
+    stored_hash = _stored_user(fake_uow, user).hashed_password
     assert PASSWORD not in stored_hash
     assert await hasher.verify(PASSWORD, stored_hash)
 
 
-async def test_register_with_a_taken_email_raises_conflict(
-    auth_service: AuthService, fake_db: FakeDatabase, user: User
+async def test_register_with_a_taken_email_raises_conflict_and_stores_nothing(
+    auth_service: AuthService, fake_uow: FakeUnitOfWork, user: User
 ) -> None:
+    fake_uow.committed = False
+
     with pytest.raises(ConflictError):
         await auth_service.register(user_register(email=user.email))
 
-    assert len(fake_db.committed.users) == 1
-
-
-async def test_two_concurrent_registrations_of_one_email_create_one_account(
-    fake_db: FakeDatabase, hasher: PasswordHasher, codec: TokenCodec, policy: LoginPolicy
-) -> None:
-    services = [AuthService(FakeUnitOfWork(fake_db), hasher, codec, policy) for _ in range(2)]
-
-    results = await asyncio.gather(
-        *(service.register(user_register(email="same@example.com")) for service in services),
-        return_exceptions=True,
-    )
-
-    assert sorted(type(result).__name__ for result in results) == ["ConflictError", "User"]
-    assert len(fake_db.committed.users) == 1
+    assert list(fake_uow.users.rows.values()) == [user]
+    assert fake_uow.committed is False
 
 
 # ---------------------------------------------------------------- login
 
 
-async def test_login_returns_a_pair_of_one_new_session_of_the_user(
-    auth_service: AuthService, codec: TokenCodec, fake_db: FakeDatabase, user: User
+async def test_login_returns_a_pair_of_one_new_committed_session_of_the_user(
+    auth_service: AuthService, codec: TokenCodec, fake_uow: FakeUnitOfWork, user: User
 ) -> None:
+    fake_uow.committed = False
+
     pair = await auth_service.login(user.email, PASSWORD)
 
     access = codec.decode(pair.access_token, "access")
@@ -92,7 +83,8 @@ async def test_login_returns_a_pair_of_one_new_session_of_the_user(
     assert pair.token_type == "bearer"
     assert access.user_id == refresh.user_id == user.id
     assert access.session_id == refresh.session_id
-    assert fake_db.committed.auth_sessions[access.session_id].user_id == user.id
+    assert fake_uow.auth_sessions.rows[access.session_id].user_id == user.id
+    assert fake_uow.committed
 
 
 async def test_login_reports_the_access_token_lifetime_in_seconds(
@@ -104,41 +96,41 @@ async def test_login_reports_the_access_token_lifetime_in_seconds(
 
 
 async def test_login_stores_only_the_fingerprint_of_the_refresh_token(
-    auth_service: AuthService, codec: TokenCodec, fake_db: FakeDatabase, user: User
+    auth_service: AuthService, codec: TokenCodec, fake_uow: FakeUnitOfWork, user: User
 ) -> None:
     pair = await auth_service.login(user.email, PASSWORD)
 
-    session = _session_of(fake_db, codec, pair.refresh_token)
+    session = _session_of(fake_uow, codec, pair.refresh_token)
     assert session.refresh_token_hash == fingerprint(pair.refresh_token)
     assert pair.refresh_token not in session.model_dump_json()
     assert session.revoked_at is None
 
 
 async def test_the_session_ends_when_its_refresh_token_expires(
-    auth_service: AuthService, codec: TokenCodec, fake_db: FakeDatabase, user: User
+    auth_service: AuthService, codec: TokenCodec, fake_uow: FakeUnitOfWork, user: User
 ) -> None:
     pair = await auth_service.login(user.email, PASSWORD)
 
-    session = _session_of(fake_db, codec, pair.refresh_token)
+    session = _session_of(fake_uow, codec, pair.refresh_token)
     assert session.expires_at == codec.decode(pair.refresh_token, "refresh").expires_at
 
 
 async def test_login_keeps_the_user_agent_cut_to_its_column(
-    auth_service: AuthService, codec: TokenCodec, fake_db: FakeDatabase, user: User
+    auth_service: AuthService, codec: TokenCodec, fake_uow: FakeUnitOfWork, user: User
 ) -> None:
     pair = await auth_service.login(user.email, PASSWORD, "x" * 1000)
 
-    session = _session_of(fake_db, codec, pair.refresh_token)
+    session = _session_of(fake_uow, codec, pair.refresh_token)
     assert session.user_agent == "x" * USER_AGENT_MAX_LENGTH
 
 
 async def test_each_login_opens_a_session_of_its_own(
-    auth_service: AuthService, fake_db: FakeDatabase, user: User
+    auth_service: AuthService, fake_uow: FakeUnitOfWork, user: User
 ) -> None:
     await auth_service.login(user.email, PASSWORD)
     await auth_service.login(user.email, PASSWORD)
 
-    assert len(fake_db.committed.auth_sessions) == 2
+    assert len(fake_uow.auth_sessions.rows) == 2
 
 
 async def test_login_ignores_case_and_surrounding_spaces_in_the_email(
@@ -150,13 +142,13 @@ async def test_login_ignores_case_and_surrounding_spaces_in_the_email(
 
 
 async def test_login_with_a_wrong_password_is_rejected(
-    auth_service: AuthService, fake_db: FakeDatabase, user: User
+    auth_service: AuthService, fake_uow: FakeUnitOfWork, user: User
 ) -> None:
     with pytest.raises(AuthenticationError) as caught:
         await auth_service.login(user.email, "wrong-password-1")
 
     assert caught.value.detail == BAD_CREDENTIALS
-    assert not fake_db.committed.auth_sessions
+    assert not fake_uow.auth_sessions.rows
 
 
 async def test_login_with_an_unknown_email_gives_the_same_error_as_a_wrong_password(
@@ -169,7 +161,7 @@ async def test_login_with_an_unknown_email_gives_the_same_error_as_a_wrong_passw
 
 
 async def test_login_of_an_inactive_user_is_rejected_even_with_the_right_password(
-    auth_service: AuthService, make_user: MakeUser, fake_db: FakeDatabase
+    auth_service: AuthService, make_user: MakeUser, fake_uow: FakeUnitOfWork
 ) -> None:
     inactive = await make_user(is_active=False)
 
@@ -177,7 +169,7 @@ async def test_login_of_an_inactive_user_is_rejected_even_with_the_right_passwor
         await auth_service.login(inactive.email, PASSWORD)
 
     assert caught.value.detail == BAD_CREDENTIALS
-    assert not fake_db.committed.auth_sessions
+    assert not fake_uow.auth_sessions.rows
 
 
 # ---------------------------------------------------------------- refresh
@@ -201,16 +193,18 @@ async def test_refresh_returns_a_new_pair_of_the_same_session(
 
 
 async def test_refresh_stores_the_fingerprint_of_the_new_token_and_the_time_of_use(
-    auth_service: AuthService, codec: TokenCodec, fake_db: FakeDatabase, pair: TokenPair
+    auth_service: AuthService, codec: TokenCodec, fake_uow: FakeUnitOfWork, pair: TokenPair
 ) -> None:
-    before = _session_of(fake_db, codec, pair.refresh_token).last_used_at
+    before = _session_of(fake_uow, codec, pair.refresh_token).last_used_at
+    fake_uow.committed = False
 
     new_pair = await auth_service.refresh(pair.refresh_token)
 
-    session = _session_of(fake_db, codec, new_pair.refresh_token)
+    session = _session_of(fake_uow, codec, new_pair.refresh_token)
     assert session.refresh_token_hash == fingerprint(new_pair.refresh_token)
     assert session.last_used_at >= before
     assert session.expires_at == codec.decode(new_pair.refresh_token, "refresh").expires_at
+    assert fake_uow.committed
 
 
 async def test_a_refresh_token_is_rejected_after_it_was_used_once(
@@ -225,13 +219,17 @@ async def test_a_refresh_token_is_rejected_after_it_was_used_once(
 
 
 async def test_reusing_a_rotated_refresh_token_ends_the_whole_session(
-    auth_service: AuthService, codec: TokenCodec, fake_db: FakeDatabase, pair: TokenPair
+    auth_service: AuthService, codec: TokenCodec, fake_uow: FakeUnitOfWork, pair: TokenPair
 ) -> None:
     newest = await auth_service.refresh(pair.refresh_token)
+    fake_uow.committed = False
+
     with pytest.raises(AuthenticationError):
         await auth_service.refresh(pair.refresh_token)
 
-    assert _session_of(fake_db, codec, pair.refresh_token).revoked_at is not None
+    # The refresh fails, yet the session's end is committed.
+    assert _session_of(fake_uow, codec, pair.refresh_token).revoked_at is not None
+    assert fake_uow.committed
     with pytest.raises(AuthenticationError):
         await auth_service.refresh(newest.refresh_token)
     with pytest.raises(AuthenticationError):
@@ -248,21 +246,34 @@ async def test_the_rotated_refresh_token_works_once_more(
     assert third.refresh_token not in (pair.refresh_token, second.refresh_token)
 
 
-async def test_two_concurrent_refreshes_of_one_token_let_only_one_win(
-    fake_db: FakeDatabase,
-    hasher: PasswordHasher,
+async def test_a_refresh_that_loses_the_race_to_rotate_is_rejected_and_ends_nothing(
+    auth_service: AuthService,
     codec: TokenCodec,
-    policy: LoginPolicy,
+    fake_uow: FakeUnitOfWork,
     pair: TokenPair,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    services = [AuthService(FakeUnitOfWork(fake_db), hasher, codec, policy) for _ in range(2)]
+    session = _session_of(fake_uow, codec, pair.refresh_token)
+    rotate = fake_uow.auth_sessions.rotate
 
-    results = await asyncio.gather(
-        *(service.refresh(pair.refresh_token) for service in services), return_exceptions=True
-    )
+    async def rotated_meanwhile(
+        session_id: int, old_hash: str, new_hash: str, now: datetime, expires_at: datetime
+    ) -> bool:
+        # A concurrent refresh rotates the session after this one checked its hash.
+        session.refresh_token_hash = "the-winners-fingerprint"
+        return await rotate(session_id, old_hash, new_hash, now, expires_at)
 
-    assert sum(isinstance(result, TokenPair) for result in results) == 1
-    assert sum(isinstance(result, AuthenticationError) for result in results) == 1
+    monkeypatch.setattr(fake_uow.auth_sessions, "rotate", rotated_meanwhile)
+    fake_uow.committed = False
+
+    with pytest.raises(AuthenticationError) as caught:
+        await auth_service.refresh(pair.refresh_token)
+
+    assert caught.value.detail == BAD_TOKEN
+    # Not taken for a stolen token: the winner's session lives on, and nothing is committed.
+    assert session.revoked_at is None
+    assert session.refresh_token_hash == "the-winners-fingerprint"
+    assert fake_uow.committed is False
 
 
 async def test_refresh_with_an_access_token_is_rejected(
@@ -299,27 +310,27 @@ async def test_refresh_with_a_signed_token_naming_another_users_session_is_rejec
 
 
 async def test_refresh_of_an_expired_session_is_rejected(
-    auth_service: AuthService, codec: TokenCodec, fake_db: FakeDatabase, pair: TokenPair
+    auth_service: AuthService, codec: TokenCodec, fake_uow: FakeUnitOfWork, pair: TokenPair
 ) -> None:
-    _session_of(fake_db, codec, pair.refresh_token).expires_at = utcnow() - timedelta(seconds=1)
+    _session_of(fake_uow, codec, pair.refresh_token).expires_at = utcnow() - timedelta(seconds=1)
 
     with pytest.raises(AuthenticationError):
         await auth_service.refresh(pair.refresh_token)
 
 
 async def test_refresh_for_a_user_deactivated_since_login_is_rejected(
-    auth_service: AuthService, fake_db: FakeDatabase, pair: TokenPair, user: User
+    auth_service: AuthService, fake_uow: FakeUnitOfWork, pair: TokenPair, user: User
 ) -> None:
-    _stored_user(fake_db, user).is_active = False
+    _stored_user(fake_uow, user).is_active = False
 
     with pytest.raises(AuthenticationError):
         await auth_service.refresh(pair.refresh_token)
 
 
 async def test_refresh_after_the_users_token_version_moved_on_is_rejected(
-    auth_service: AuthService, fake_db: FakeDatabase, pair: TokenPair, user: User
+    auth_service: AuthService, fake_uow: FakeUnitOfWork, pair: TokenPair, user: User
 ) -> None:
-    _stored_user(fake_db, user).token_version += 1
+    _stored_user(fake_uow, user).token_version += 1
 
     with pytest.raises(AuthenticationError):
         await auth_service.refresh(pair.refresh_token)
@@ -328,12 +339,15 @@ async def test_refresh_after_the_users_token_version_moved_on_is_rejected(
 # ---------------------------------------------------------------- logout
 
 
-async def test_logout_revokes_the_session(
-    auth_service: AuthService, codec: TokenCodec, fake_db: FakeDatabase, pair: TokenPair
+async def test_logout_revokes_the_session_and_commits(
+    auth_service: AuthService, codec: TokenCodec, fake_uow: FakeUnitOfWork, pair: TokenPair
 ) -> None:
+    fake_uow.committed = False
+
     await auth_service.logout(pair.refresh_token)
 
-    assert _session_of(fake_db, codec, pair.refresh_token).revoked_at is not None
+    assert _session_of(fake_uow, codec, pair.refresh_token).revoked_at is not None
+    assert fake_uow.committed
 
 
 async def test_after_logout_neither_token_of_the_session_works(
@@ -424,18 +438,18 @@ async def test_authenticate_rejects_a_token_of_a_user_that_no_longer_exists(
 
 
 async def test_authenticate_rejects_a_token_of_a_deactivated_user(
-    auth_service: AuthService, fake_db: FakeDatabase, pair: TokenPair, user: User
+    auth_service: AuthService, fake_uow: FakeUnitOfWork, pair: TokenPair, user: User
 ) -> None:
-    _stored_user(fake_db, user).is_active = False
+    _stored_user(fake_uow, user).is_active = False
 
     with pytest.raises(AuthenticationError):
         await auth_service.authenticate(pair.access_token)
 
 
 async def test_authenticate_rejects_a_token_of_an_older_token_version(
-    auth_service: AuthService, fake_db: FakeDatabase, pair: TokenPair, user: User
+    auth_service: AuthService, fake_uow: FakeUnitOfWork, pair: TokenPair, user: User
 ) -> None:
-    _stored_user(fake_db, user).token_version += 1
+    _stored_user(fake_uow, user).token_version += 1
 
     with pytest.raises(AuthenticationError):
         await auth_service.authenticate(pair.access_token)
@@ -453,9 +467,9 @@ async def test_authenticate_rejects_a_token_naming_another_users_session(
 
 
 async def test_authenticate_rejects_a_token_of_an_expired_session(
-    auth_service: AuthService, codec: TokenCodec, fake_db: FakeDatabase, pair: TokenPair
+    auth_service: AuthService, codec: TokenCodec, fake_uow: FakeUnitOfWork, pair: TokenPair
 ) -> None:
-    _session_of(fake_db, codec, pair.refresh_token).expires_at = utcnow() - timedelta(seconds=1)
+    _session_of(fake_uow, codec, pair.refresh_token).expires_at = utcnow() - timedelta(seconds=1)
 
     with pytest.raises(AuthenticationError):
         await auth_service.authenticate(pair.access_token)
@@ -464,22 +478,19 @@ async def test_authenticate_rejects_a_token_of_an_expired_session(
 # ---------------------------------------------------------------- sessions
 
 
-def _store_session(fake_db: FakeDatabase, user: User, **fields: object) -> AuthSession:
+async def _store_session(fake_uow: FakeUnitOfWork, user: User, **fields: object) -> AuthSession:
     assert user.id is not None
-    session = build_auth_session(user.id, id=fake_db.next_id(), **fields)
-    assert session.id is not None
-    fake_db.committed.auth_sessions[session.id] = session
-    return session
+    return await fake_uow.auth_sessions.add(build_auth_session(user.id, **fields))
 
 
 async def test_list_sessions_returns_the_users_live_sessions_oldest_first(
-    auth_service: AuthService, fake_db: FakeDatabase, user: User, other_user: User
+    auth_service: AuthService, fake_uow: FakeUnitOfWork, user: User, other_user: User
 ) -> None:
-    first = _store_session(fake_db, user)
-    _store_session(fake_db, user, revoked_at=utcnow())
-    _store_session(fake_db, user, expires_at=utcnow() - timedelta(seconds=1))
-    _store_session(fake_db, other_user)
-    last = _store_session(fake_db, user)
+    first = await _store_session(fake_uow, user)
+    await _store_session(fake_uow, user, revoked_at=utcnow())
+    await _store_session(fake_uow, user, expires_at=utcnow() - timedelta(seconds=1))
+    await _store_session(fake_uow, other_user)
+    last = await _store_session(fake_uow, user)
 
     sessions, total = await auth_service.list_sessions(user, offset=0, limit=10)
 
@@ -488,9 +499,9 @@ async def test_list_sessions_returns_the_users_live_sessions_oldest_first(
 
 
 async def test_list_sessions_pages_with_offset_and_limit(
-    auth_service: AuthService, fake_db: FakeDatabase, user: User
+    auth_service: AuthService, fake_uow: FakeUnitOfWork, user: User
 ) -> None:
-    stored = [_store_session(fake_db, user) for _ in range(3)]
+    stored = [await _store_session(fake_uow, user) for _ in range(3)]
 
     sessions, total = await auth_service.list_sessions(user, offset=1, limit=1)
 
@@ -498,34 +509,52 @@ async def test_list_sessions_pages_with_offset_and_limit(
     assert total == 3
 
 
-async def test_revoke_session_ends_one_session_of_the_caller(
-    auth_service: AuthService, fake_db: FakeDatabase, user: User
+async def test_revoke_session_ends_one_session_of_the_caller_and_commits(
+    auth_service: AuthService, fake_uow: FakeUnitOfWork, user: User
 ) -> None:
-    kept, ended = _store_session(fake_db, user), _store_session(fake_db, user)
+    kept, ended = await _store_session(fake_uow, user), await _store_session(fake_uow, user)
     assert ended.id is not None
+    fake_uow.committed = False
 
     await auth_service.revoke_session(user, ended.id)
 
-    assert fake_db.committed.auth_sessions[ended.id].revoked_at is not None
+    assert fake_uow.auth_sessions.rows[ended.id].revoked_at is not None
     assert kept.revoked_at is None
+    assert fake_uow.committed
 
 
 @pytest.mark.parametrize(
     "whose",
-    ["another user's", "a revoked", "an expired", "a missing"],
-    ids=["another-users", "revoked", "expired", "missing"],
+    ["another user's", "a revoked", "an expired"],
+    ids=["another-users", "revoked", "expired"],
 )
 async def test_revoke_session_of_anything_but_a_live_session_of_ones_own_is_not_found(
-    auth_service: AuthService, fake_db: FakeDatabase, user: User, other_user: User, whose: str
+    auth_service: AuthService, fake_uow: FakeUnitOfWork, user: User, other_user: User, whose: str
 ) -> None:
     past = utcnow() - timedelta(seconds=1)
-    stored = {
-        "another user's": lambda: _store_session(fake_db, other_user),
-        "a revoked": lambda: _store_session(fake_db, user, revoked_at=past),
-        "an expired": lambda: _store_session(fake_db, user, expires_at=past),
-        "a missing": lambda: build_auth_session(0, id=424242),
-    }[whose]()
-    assert stored.id is not None
+    owner, fields = {
+        "another user's": (other_user, {}),
+        "a revoked": (user, {"revoked_at": past}),
+        "an expired": (user, {"expires_at": past}),
+    }[whose]
+    session = await _store_session(fake_uow, owner, **fields)
+    assert session.id is not None
+    before = session.model_dump()
+    fake_uow.committed = False
 
     with pytest.raises(NotFoundError):
-        await auth_service.revoke_session(user, stored.id)
+        await auth_service.revoke_session(user, session.id)
+
+    assert session.model_dump() == before
+    assert fake_uow.committed is False
+
+
+async def test_revoke_session_of_a_missing_session_is_not_found(
+    auth_service: AuthService, fake_uow: FakeUnitOfWork, user: User
+) -> None:
+    fake_uow.committed = False
+
+    with pytest.raises(NotFoundError):
+        await auth_service.revoke_session(user, 424242)
+
+    assert fake_uow.committed is False

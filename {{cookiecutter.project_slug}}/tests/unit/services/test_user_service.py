@@ -13,7 +13,7 @@ from app.core.errors import (
     TooManyAttemptsError,
 )
 from app.core.security import PasswordHasher, Role
-from app.models import User
+from app.models.user import User
 from app.schemas.user import UserUpdate, UserUpdateMe
 from app.services.auth import AuthService
 from app.services.passwords import LoginPolicy
@@ -23,15 +23,15 @@ from app.services.users import (
     UserService,
 )
 from tests.fixtures.factories import PASSWORD, MakeUser, user_create
-from tests.fixtures.fakes import FakeDatabase
+from tests.fixtures.fakes import FakeUnitOfWork
 
 NEW_PASSWORD = "another-horse-43"
 LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
 
 
-def _stored(fake_db: FakeDatabase, user: User) -> User:
+def _stored(fake_uow: FakeUnitOfWork, user: User) -> User:
     assert user.id is not None
-    return fake_db.committed.users[user.id]
+    return fake_uow.users.rows[user.id]
 
 
 # ---------------------------------------------------------------- reading
@@ -51,9 +51,7 @@ async def test_list_users_returns_one_page_oldest_first_and_the_total(
 async def test_get_user_returns_the_user(user_service: UserService, user: User) -> None:
     assert user.id is not None
 
-    found = await user_service.get_user(user.id)
-
-    assert found.email == user.email
+    assert await user_service.get_user(user.id) is user
 
 
 async def test_get_user_that_does_not_exist_raises_not_found(user_service: UserService) -> None:
@@ -64,92 +62,108 @@ async def test_get_user_that_does_not_exist_raises_not_found(user_service: UserS
 # ---------------------------------------------------------------- create
 
 
-async def test_create_user_keeps_the_role_and_active_flag_given(
-    user_service: UserService, fake_db: FakeDatabase
+async def test_create_user_stores_the_role_and_active_flag_given_and_commits(
+    user_service: UserService, fake_uow: FakeUnitOfWork
 ) -> None:
     created = await user_service.create_user(user_create(role=Role.ADMIN, is_active=False))
 
-    stored = _stored(fake_db, created)
+    stored = _stored(fake_uow, created)
     assert stored.role == Role.ADMIN
     assert stored.is_active is False
+    assert fake_uow.committed
 
 
 async def test_create_user_stores_a_password_hash_that_verifies(
-    user_service: UserService, fake_db: FakeDatabase, hasher: PasswordHasher
+    user_service: UserService, fake_uow: FakeUnitOfWork, hasher: PasswordHasher
 ) -> None:
     created = await user_service.create_user(user_create(password=PASSWORD))
 
-    assert await hasher.verify(PASSWORD, _stored(fake_db, created).hashed_password)
+    assert await hasher.verify(PASSWORD, _stored(fake_uow, created).hashed_password)
 
 
-async def test_create_user_with_a_taken_email_raises_conflict(
-    user_service: UserService, user: User
+async def test_create_user_with_a_taken_email_raises_conflict_and_stores_nothing(
+    user_service: UserService, fake_uow: FakeUnitOfWork, user: User
 ) -> None:
+    fake_uow.committed = False
+
     with pytest.raises(ConflictError):
         await user_service.create_user(user_create(email=user.email))
+
+    assert list(fake_uow.users.rows.values()) == [user]
+    assert fake_uow.committed is False
 
 
 # ---------------------------------------------------------------- update_me
 
 
-async def test_update_me_changes_only_the_fields_sent(
-    user_service: UserService, fake_db: FakeDatabase, user: User
+async def test_update_me_changes_only_the_fields_sent_and_commits(
+    user_service: UserService, fake_uow: FakeUnitOfWork, user: User
 ) -> None:
+    email, hashed_password = user.email, user.hashed_password
+    fake_uow.committed = False
+
     await user_service.update_me(user, UserUpdateMe(full_name="Grace Hopper"))
 
-    stored = _stored(fake_db, user)
+    stored = _stored(fake_uow, user)
     assert stored.full_name == "Grace Hopper"
-    assert stored.email == user.email
-    assert stored.hashed_password == user.hashed_password
+    assert (stored.email, stored.hashed_password) == (email, hashed_password)
+    assert fake_uow.committed
 
 
 async def test_update_me_ignores_fields_sent_as_null(
-    user_service: UserService, fake_db: FakeDatabase, user: User
+    user_service: UserService, fake_uow: FakeUnitOfWork, user: User
 ) -> None:
+    full_name, email = user.full_name, user.email
+
     await user_service.update_me(user, UserUpdateMe(full_name=None, email=None))
 
-    stored = _stored(fake_db, user)
-    assert stored.full_name == user.full_name
-    assert stored.email == user.email
+    stored = _stored(fake_uow, user)
+    assert (stored.full_name, stored.email) == (full_name, email)
 
 
 async def test_update_me_to_a_free_email_changes_it(
-    user_service: UserService, fake_db: FakeDatabase, user: User
+    user_service: UserService, fake_uow: FakeUnitOfWork, user: User
 ) -> None:
     data = UserUpdateMe(email="fresh@example.com", current_password=PASSWORD)
 
     await user_service.update_me(user, data)
 
-    assert _stored(fake_db, user).email == "fresh@example.com"
+    assert _stored(fake_uow, user).email == "fresh@example.com"
 
 
 async def test_update_me_to_ones_own_email_needs_no_current_password(
     user_service: UserService, user: User
 ) -> None:
-    updated = await user_service.update_me(user, UserUpdateMe(email=user.email))
+    email = user.email
 
-    assert updated.email == user.email
+    updated = await user_service.update_me(user, UserUpdateMe(email=email))
+
+    assert updated.email == email
 
 
-async def test_update_me_to_another_users_email_raises_conflict(
-    user_service: UserService, fake_db: FakeDatabase, user: User, other_user: User
+async def test_update_me_to_another_users_email_raises_conflict_and_changes_nothing(
+    user_service: UserService, fake_uow: FakeUnitOfWork, user: User, other_user: User
 ) -> None:
+    before = user.model_dump()
+    fake_uow.committed = False
+
     with pytest.raises(ConflictError):
         await user_service.update_me(
             user, UserUpdateMe(email=other_user.email, current_password=PASSWORD)
         )
 
-    assert _stored(fake_db, user).email == user.email
+    assert _stored(fake_uow, user).model_dump() == before
+    assert fake_uow.committed is False
 
 
 async def test_update_me_with_a_new_password_stores_its_hash(
-    user_service: UserService, fake_db: FakeDatabase, hasher: PasswordHasher, user: User
+    user_service: UserService, fake_uow: FakeUnitOfWork, hasher: PasswordHasher, user: User
 ) -> None:
     await user_service.update_me(
         user, UserUpdateMe(password=NEW_PASSWORD, current_password=PASSWORD)
     )
 
-    assert await hasher.verify(NEW_PASSWORD, _stored(fake_db, user).hashed_password)
+    assert await hasher.verify(NEW_PASSWORD, _stored(fake_uow, user).hashed_password)
 
 
 @pytest.mark.parametrize(
@@ -158,13 +172,17 @@ async def test_update_me_with_a_new_password_stores_its_hash(
     ids=["password", "email"],
 )
 async def test_a_new_email_or_password_without_the_current_password_is_refused(
-    user_service: UserService, fake_db: FakeDatabase, user: User, change: dict[str, str]
+    user_service: UserService, fake_uow: FakeUnitOfWork, user: User, change: dict[str, str]
 ) -> None:
+    before = user.model_dump()
+    fake_uow.committed = False
+
     with pytest.raises(BusinessRuleError) as caught:
         await user_service.update_me(user, UserUpdateMe.model_validate(change))
 
     assert caught.value.detail == CURRENT_PASSWORD_REQUIRED
-    assert _stored(fake_db, user).model_dump() == user.model_dump()
+    assert _stored(fake_uow, user).model_dump() == before
+    assert fake_uow.committed is False
 
 
 @pytest.mark.parametrize(
@@ -173,15 +191,16 @@ async def test_a_new_email_or_password_without_the_current_password_is_refused(
     ids=["password", "email"],
 )
 async def test_a_new_email_or_password_with_a_wrong_current_password_is_refused(
-    user_service: UserService, fake_db: FakeDatabase, user: User, change: dict[str, str]
+    user_service: UserService, fake_uow: FakeUnitOfWork, user: User, change: dict[str, str]
 ) -> None:
     data = UserUpdateMe.model_validate(change | {"current_password": "wrong-password-1"})
+    before = user.model_dump()
 
     with pytest.raises(PermissionDeniedError) as caught:
         await user_service.update_me(user, data)
 
     assert caught.value.detail == WRONG_CURRENT_PASSWORD
-    assert _stored(fake_db, user).model_dump() == user.model_dump()
+    assert _stored(fake_uow, user).model_dump() == before
 
 
 async def test_wrong_current_passwords_count_against_the_login_throttle(
@@ -197,7 +216,7 @@ async def test_wrong_current_passwords_count_against_the_login_throttle(
 
 
 async def test_a_new_password_ends_every_session_of_the_user(
-    user_service: UserService, auth_service: AuthService, fake_db: FakeDatabase, user: User
+    user_service: UserService, auth_service: AuthService, fake_uow: FakeUnitOfWork, user: User
 ) -> None:
     pairs = [await auth_service.login(user.email, PASSWORD) for _ in range(2)]
 
@@ -205,7 +224,7 @@ async def test_a_new_password_ends_every_session_of_the_user(
         user, UserUpdateMe(password=NEW_PASSWORD, current_password=PASSWORD)
     )
 
-    sessions = fake_db.committed.auth_sessions.values()
+    sessions = fake_uow.auth_sessions.rows.values()
     assert len(sessions) == 2
     assert all(session.revoked_at is not None for session in sessions)
     for pair in pairs:
@@ -214,19 +233,21 @@ async def test_a_new_password_ends_every_session_of_the_user(
 
 
 async def test_a_new_password_moves_the_token_version_on(
-    user_service: UserService, fake_db: FakeDatabase, user: User
+    user_service: UserService, fake_uow: FakeUnitOfWork, user: User
 ) -> None:
+    version = user.token_version
+
     await user_service.update_me(
         user, UserUpdateMe(password=NEW_PASSWORD, current_password=PASSWORD)
     )
 
-    assert _stored(fake_db, user).token_version == user.token_version + 1
+    assert _stored(fake_uow, user).token_version == version + 1
 
 
 async def test_a_new_password_leaves_other_users_sessions_alone(
     user_service: UserService,
     auth_service: AuthService,
-    fake_db: FakeDatabase,
+    fake_uow: FakeUnitOfWork,
     user: User,
     other_user: User,
 ) -> None:
@@ -236,27 +257,27 @@ async def test_a_new_password_leaves_other_users_sessions_alone(
         user, UserUpdateMe(password=NEW_PASSWORD, current_password=PASSWORD)
     )
 
-    (session,) = fake_db.committed.auth_sessions.values()
+    (session,) = fake_uow.auth_sessions.rows.values()
     assert session.revoked_at is None
     assert (await auth_service.authenticate(pair.access_token)).user.id == other_user.id
 
 
 async def test_an_update_without_a_password_keeps_sessions_alive(
-    user_service: UserService, auth_service: AuthService, fake_db: FakeDatabase, user: User
+    user_service: UserService, auth_service: AuthService, fake_uow: FakeUnitOfWork, user: User
 ) -> None:
     pair = await auth_service.login(user.email, PASSWORD)
 
     await user_service.update_me(user, UserUpdateMe(full_name="Renamed"))
 
-    (session,) = fake_db.committed.auth_sessions.values()
+    (session,) = fake_uow.auth_sessions.rows.values()
     assert session.revoked_at is None
     assert (await auth_service.authenticate(pair.access_token)).user.full_name == "Renamed"
 
 
 async def test_update_me_moves_updated_at_forward(
-    user_service: UserService, fake_db: FakeDatabase, user: User
+    user_service: UserService, fake_uow: FakeUnitOfWork, user: User
 ) -> None:
-    _stored(fake_db, user).updated_at = LONG_AGO
+    _stored(fake_uow, user).updated_at = LONG_AGO
 
     updated = await user_service.update_me(user, UserUpdateMe(full_name="Later"))
 
@@ -266,50 +287,53 @@ async def test_update_me_moves_updated_at_forward(
 # ---------------------------------------------------------------- update_user
 
 
-async def test_update_user_can_make_a_user_an_admin(
-    user_service: UserService, fake_db: FakeDatabase, user: User
+async def test_update_user_can_make_a_user_an_admin_and_commits(
+    user_service: UserService, fake_uow: FakeUnitOfWork, user: User
 ) -> None:
     assert user.id is not None
+    fake_uow.committed = False
 
     await user_service.update_user(user.id, UserUpdate(role=Role.ADMIN))
 
-    assert _stored(fake_db, user).role == Role.ADMIN
+    assert _stored(fake_uow, user).role == Role.ADMIN
+    assert fake_uow.committed
 
 
 async def test_update_user_can_deactivate_a_user(
-    user_service: UserService, fake_db: FakeDatabase, user: User
+    user_service: UserService, fake_uow: FakeUnitOfWork, user: User
 ) -> None:
     assert user.id is not None
 
     await user_service.update_user(user.id, UserUpdate(is_active=False))
 
-    assert _stored(fake_db, user).is_active is False
+    assert _stored(fake_uow, user).is_active is False
 
 
 async def test_deactivating_a_user_ends_their_sessions_and_voids_their_tokens(
-    user_service: UserService, auth_service: AuthService, fake_db: FakeDatabase, user: User
+    user_service: UserService, auth_service: AuthService, fake_uow: FakeUnitOfWork, user: User
 ) -> None:
     assert user.id is not None
     pair = await auth_service.login(user.email, PASSWORD)
+    version = user.token_version
 
     await user_service.update_user(user.id, UserUpdate(is_active=False))
 
-    (session,) = fake_db.committed.auth_sessions.values()
+    (session,) = fake_uow.auth_sessions.rows.values()
     assert session.revoked_at is not None
-    assert _stored(fake_db, user).token_version == user.token_version + 1
+    assert _stored(fake_uow, user).token_version == version + 1
     with pytest.raises(AuthenticationError):
         await auth_service.authenticate(pair.access_token)
 
 
 async def test_an_admin_setting_a_new_password_ends_the_users_sessions(
-    user_service: UserService, auth_service: AuthService, fake_db: FakeDatabase, user: User
+    user_service: UserService, auth_service: AuthService, fake_uow: FakeUnitOfWork, user: User
 ) -> None:
     assert user.id is not None
     await auth_service.login(user.email, PASSWORD)
 
     await user_service.update_user(user.id, UserUpdate(password=NEW_PASSWORD))
 
-    (session,) = fake_db.committed.auth_sessions.values()
+    (session,) = fake_uow.auth_sessions.rows.values()
     assert session.revoked_at is not None
 
 
@@ -321,16 +345,17 @@ async def test_an_admin_setting_a_new_password_ends_the_users_sessions(
 async def test_other_changes_by_an_admin_keep_the_sessions_alive(
     user_service: UserService,
     auth_service: AuthService,
-    fake_db: FakeDatabase,
+    fake_uow: FakeUnitOfWork,
     user: User,
     change: UserUpdate,
 ) -> None:
     assert user.id is not None
     pair = await auth_service.login(user.email, PASSWORD)
+    version = user.token_version
 
     await user_service.update_user(user.id, change)
 
-    assert _stored(fake_db, user).token_version == user.token_version
+    assert _stored(fake_uow, user).token_version == version
     assert (await auth_service.authenticate(pair.access_token)).user.id == user.id
 
 
@@ -342,29 +367,33 @@ async def test_update_user_that_does_not_exist_raises_not_found(
 
 
 async def test_the_last_active_admin_cannot_be_demoted(
-    user_service: UserService, fake_db: FakeDatabase, admin: User
+    user_service: UserService, fake_uow: FakeUnitOfWork, admin: User
 ) -> None:
     assert admin.id is not None
+    fake_uow.committed = False
 
     with pytest.raises(BusinessRuleError):
         await user_service.update_user(admin.id, UserUpdate(role=Role.USER))
 
-    assert _stored(fake_db, admin).role == Role.ADMIN
+    assert _stored(fake_uow, admin).role == Role.ADMIN
+    assert fake_uow.committed is False
 
 
 async def test_the_last_active_admin_cannot_be_deactivated(
-    user_service: UserService, fake_db: FakeDatabase, admin: User
+    user_service: UserService, fake_uow: FakeUnitOfWork, admin: User
 ) -> None:
     assert admin.id is not None
+    fake_uow.committed = False
 
     with pytest.raises(BusinessRuleError):
         await user_service.update_user(admin.id, UserUpdate(is_active=False))
 
-    assert _stored(fake_db, admin).is_active is True
+    assert _stored(fake_uow, admin).is_active is True
+    assert fake_uow.committed is False
 
 
 async def test_the_last_active_admin_may_still_change_other_fields(
-    user_service: UserService, fake_db: FakeDatabase, admin: User
+    user_service: UserService, fake_uow: FakeUnitOfWork, admin: User
 ) -> None:
     assert admin.id is not None
 
@@ -372,18 +401,18 @@ async def test_the_last_active_admin_may_still_change_other_fields(
         admin.id, UserUpdate(full_name="Still Admin", role=Role.ADMIN, is_active=True)
     )
 
-    assert _stored(fake_db, admin).full_name == "Still Admin"
+    assert _stored(fake_uow, admin).full_name == "Still Admin"
 
 
 async def test_an_admin_can_be_demoted_while_another_active_admin_remains(
-    user_service: UserService, fake_db: FakeDatabase, admin: User, make_user: MakeUser
+    user_service: UserService, fake_uow: FakeUnitOfWork, admin: User, make_user: MakeUser
 ) -> None:
     await make_user(role=Role.ADMIN)
     assert admin.id is not None
 
     await user_service.update_user(admin.id, UserUpdate(role=Role.USER))
 
-    assert _stored(fake_db, admin).role == Role.USER
+    assert _stored(fake_uow, admin).role == Role.USER
 
 
 async def test_an_inactive_admin_does_not_count_as_the_remaining_admin(
@@ -399,14 +428,16 @@ async def test_an_inactive_admin_does_not_count_as_the_remaining_admin(
 # ---------------------------------------------------------------- delete
 
 
-async def test_delete_user_removes_the_user(
-    user_service: UserService, fake_db: FakeDatabase, user: User
+async def test_delete_user_removes_the_user_and_commits(
+    user_service: UserService, fake_uow: FakeUnitOfWork, user: User
 ) -> None:
     assert user.id is not None
+    fake_uow.committed = False
 
     await user_service.delete_user(user.id)
 
-    assert user.id not in fake_db.committed.users
+    assert user.id not in fake_uow.users.rows
+    assert fake_uow.committed
 
 
 async def test_delete_user_that_does_not_exist_raises_not_found(
@@ -417,37 +448,39 @@ async def test_delete_user_that_does_not_exist_raises_not_found(
 
 
 async def test_the_last_active_admin_cannot_be_deleted(
-    user_service: UserService, fake_db: FakeDatabase, admin: User
+    user_service: UserService, fake_uow: FakeUnitOfWork, admin: User
 ) -> None:
     assert admin.id is not None
+    fake_uow.committed = False
 
     with pytest.raises(BusinessRuleError):
         await user_service.delete_user(admin.id)
 
-    assert admin.id in fake_db.committed.users
+    assert admin.id in fake_uow.users.rows
+    assert fake_uow.committed is False
 
 
 async def test_an_inactive_admin_can_be_deleted_while_an_active_one_remains(
-    user_service: UserService, fake_db: FakeDatabase, admin: User, make_user: MakeUser
+    user_service: UserService, fake_uow: FakeUnitOfWork, admin: User, make_user: MakeUser
 ) -> None:
     inactive_admin = await make_user(role=Role.ADMIN, is_active=False)
     assert inactive_admin.id is not None
 
     await user_service.delete_user(inactive_admin.id)
 
-    assert inactive_admin.id not in fake_db.committed.users
+    assert inactive_admin.id not in fake_uow.users.rows
 
 
 # ---------------------------------------------------------------- ensure_admin
 
 
 async def test_ensure_admin_creates_an_active_admin_when_the_email_is_free(
-    user_service: UserService, fake_db: FakeDatabase
+    user_service: UserService, fake_uow: FakeUnitOfWork
 ) -> None:
     admin, created = await user_service.ensure_admin("boss@example.com", PASSWORD)
 
     assert created is True
-    stored = _stored(fake_db, admin)
+    stored = _stored(fake_uow, admin)
     assert (stored.email, stored.role, stored.is_active) == ("boss@example.com", Role.ADMIN, True)
 
 
@@ -457,20 +490,26 @@ async def test_ensure_admin_normalises_the_email(user_service: UserService) -> N
     assert admin.email == "boss@example.com"
 
 
-async def test_ensure_admin_is_idempotent(user_service: UserService, fake_db: FakeDatabase) -> None:
+async def test_ensure_admin_is_idempotent(
+    user_service: UserService, fake_uow: FakeUnitOfWork
+) -> None:
     first, _ = await user_service.ensure_admin("boss@example.com", PASSWORD)
 
     again, created = await user_service.ensure_admin("boss@example.com", "other-pass-99")
 
     assert created is False
     assert again.id == first.id
-    assert len(fake_db.committed.users) == 1
+    assert len(fake_uow.users.rows) == 1
 
 
 async def test_ensure_admin_leaves_an_existing_user_unchanged(
-    user_service: UserService, fake_db: FakeDatabase, user: User
+    user_service: UserService, fake_uow: FakeUnitOfWork, user: User
 ) -> None:
+    before = user.model_dump()
+    fake_uow.committed = False
+
     kept, created = await user_service.ensure_admin(user.email, "other-pass-99")
 
     assert created is False
-    assert _stored(fake_db, kept).role == Role.USER
+    assert _stored(fake_uow, kept).model_dump() == before
+    assert fake_uow.committed is False
