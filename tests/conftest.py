@@ -47,7 +47,9 @@ def database_env(variant: Variant, request: pytest.FixtureRequest) -> dict[str, 
     if variant["database"] != "postgresql":
         return {}
     server = request.getfixturevalue("postgres_server")
-    return {"TEST_DATABASE_URL": f"{server}/postgres"}
+    # Every database of the suite keeps the query; the server has no TLS, hence `disable`.
+    plain = server.replace("postgresql+psycopg://", "postgresql://", 1)
+    return {"TEST_DATABASE_URL": f"{plain}/postgres?sslmode=disable"}
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -4,7 +4,9 @@ ways, and the project's own test suite with its coverage gates.
 
 PostgreSQL variants run against a throwaway server on 127.0.0.1; the baked suite gets
 it through TEST_DATABASE_URL and creates a database of its own there. The bakes and the
-server are tests/conftest.py's, shared with the other tests of each variant.
+server are tests/conftest.py's, shared with the other tests of each variant. URLs are given
+in the forms users have (`postgres://`, `postgresql://...?sslmode=...`, `sqlite:///`), which
+the baked settings turn into their driver's.
 """
 
 import shutil
@@ -90,9 +92,11 @@ def test_migrations_match_the_models_and_downgrade(
     baked: Path, variant: Variant, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
     if variant["database"] == "postgresql":
-        url = new_database(request.getfixturevalue("postgres_server"), "migrations")
+        # As a hosting platform hands it out.
+        server = request.getfixturevalue("postgres_server")
+        url = new_database(server, "migrations").replace("postgresql+psycopg://", "postgres://", 1)
     else:
-        url = f"sqlite+aiosqlite:///{tmp_path / 'migrations.db'}"
+        url = f"sqlite:///{tmp_path / 'migrations.db'}"
     migrate_both_ways(baked, url)
 
 

@@ -9,9 +9,9 @@ Commands:
   check-db      connect to the database and run SELECT 1
   new-resource  add a resource to every layer, with its migration and tests
 
-Exit codes, for scripts: 0 done, 1 failed (the reason is printed on stderr, e.g. invalid
-settings, an unreachable database, a rejected admin), 2 wrong usage (no command, an unknown
-command or option, a bad value).
+Exit codes, for scripts: 0 done, 1 failed (the reason is printed on stderr, e.g. an
+unreachable database, a rejected admin), 2 wrong usage (no command, an unknown command or
+option, a bad value, invalid settings: each named on stderr).
 Like `app/initial_data.py`, this module sits outside the layers and wires them together.
 """
 
@@ -28,10 +28,10 @@ from alembic.util import CommandError
 from pydantic import SecretStr, ValidationError
 {%- endif %}
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.core.config import Settings, get_settings
+from app.core.database_url import {% if cookiecutter.auth == "jwt" %}MASK, {% endif %}mask_password
 {%- if cookiecutter.auth == "jwt" %}
 from app.initial_data import create_first_admin
 {%- endif %}
@@ -39,8 +39,6 @@ from app.repositories.sql.database import create_engine
 
 # The folder that holds app/ and, in a source checkout, alembic.ini.
 PROJECT_DIR = Path(__file__).resolve().parents[1]
-# How a secret shows in `settings`.
-MASK = "**********"
 
 app = typer.Typer(
 {%- if cookiecutter.auth == "jwt" %}
@@ -61,6 +59,15 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(code=1)
 
 
+def _settings() -> Settings:
+    """The settings; invalid ones are a wrong value given to the command: exit 2, naming each."""
+    try:
+        return get_settings()
+    except SystemExit as invalid:  # what get_settings() raises, with the message
+        typer.echo(invalid.code, err=True)
+        raise typer.Exit(code=2) from None
+
+
 def _first_line(error: BaseException) -> str:
     """The first line of an error's message, which names the cause without a traceback."""
     lines = str(error).strip().splitlines()
@@ -74,23 +81,12 @@ def show_setting(name: str, value: Any) -> str:
         return f"{name}={MASK}"
 {%- endif %}
     if name.endswith("_URL") and isinstance(value, str):
-        return f"{name}={_mask_password(value)}"
+        return f"{name}={mask_password(value)}"
     if isinstance(value, bool):
         return f"{name}={str(value).lower()}"
     if isinstance(value, list | dict):
         return f"{name}={json.dumps(value)}"
     return f"{name}={value}"
-
-
-def _mask_password(url: str) -> str:
-    """`url` with the password it may hold masked."""
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        return url
-    if parsed.password is None:
-        return url
-    return parsed.render_as_string(hide_password=True).replace(":***@", f":{MASK}@", 1)
 {%- if cookiecutter.auth == "jwt" %}
 
 
@@ -108,7 +104,7 @@ def create_admin(
     ] = None,
 ) -> None:
     """Create the first admin; an existing account with that email is kept as it is."""
-    get_settings()  # invalid settings exit 1 here, naming each one
+    _settings()
     try:
         typer.echo(asyncio.run(create_first_admin(email, password)))
     except ValidationError as error:
@@ -127,7 +123,7 @@ def create_admin(
 @app.command("settings")
 def show_settings() -> None:
     """Show the effective settings (environment, then .env, then defaults), secrets masked."""
-    settings = get_settings()
+    settings = _settings()
     for name in type(settings).model_fields:
         typer.echo(show_setting(name, getattr(settings, name)))
 
@@ -148,7 +144,7 @@ def migrate(
     ] = None,
 ) -> None:
     """Apply every migration that the database lacks (alembic upgrade head)."""
-    get_settings()  # invalid settings exit 1 here, naming each one
+    _settings()
     ini = _alembic_ini(config)
     try:
         command.upgrade(Config(str(ini)), "head")
@@ -172,7 +168,7 @@ def check_db(
     timeout: Annotated[float, typer.Option(min=0.1, help="Seconds to wait for an answer")] = 5.0,
 ) -> None:
     """Connect to DATABASE_URL and run SELECT 1: exit 0 if it answers, 1 if not."""
-    settings = get_settings()
+    settings = _settings()
     try:
         asyncio.run(_select_one(settings, timeout))
     except TimeoutError:

@@ -1,11 +1,25 @@
 """Loads the shared fixtures, tests/fixtures/shared.py, in each process that runs tests.
 
 pytest-xdist runs the tests in worker processes (`-n auto` in pyproject.toml). Its
-controller process only hands the tests out: it never imports the app nor creates a test
+controller process only hands the tests out: it never sets up the app nor creates a test
 database, so the workers start sooner. `pytest -n 0` runs everything in one process.
 """
 
 import pytest
+{%- if cookiecutter.database == "postgresql" %}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Refuse a TEST_DATABASE_URL the app cannot use, in one line, before any worker starts.
+
+    Workers skip it: their controller has checked, and importing the app here, before
+    pytest-cov measures a worker, would leave its module-level lines uncovered.
+    """
+    if not hasattr(config, "workerinput"):  # pytest-xdist gives its workers this attribute
+        from tests.fixtures.postgresql_database import server_url
+
+        server_url()
+{%- endif %}
 
 
 @pytest.hookimpl(trylast=True)

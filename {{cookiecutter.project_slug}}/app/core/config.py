@@ -4,8 +4,20 @@ import os
 from functools import lru_cache
 from typing import Literal, Self
 
-from pydantic import Field, HttpUrl, {% if cookiecutter.auth == "jwt" %}SecretStr, {% endif %}ValidationError, model_validator
+from pydantic import (
+    Field,
+    HttpUrl,
+{%- if cookiecutter.auth == "jwt" %}
+    SecretStr,
+{%- endif %}
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
+from sqlalchemy.engine import make_url
+
+from app.core.database_url import DEFAULT_DATABASE_URL, async_database_url
 
 Environment = Literal["local", "test", "production"]
 
@@ -26,6 +38,8 @@ class Settings(BaseSettings):
         env_file=os.environ.get("ENV_FILE", ".env"),
         env_file_encoding="utf-8",
         extra="ignore",
+        # A value set later (by a test, say) is checked and normalised like one read.
+        validate_assignment=True,
     )
 
     ENVIRONMENT: Environment = "local"
@@ -38,7 +52,8 @@ class Settings(BaseSettings):
     LOG_FORMAT: Literal["text", "json"] = "text"
     DEBUG: bool = False
 
-    DATABASE_URL: str = {% if cookiecutter.database == "postgresql" %}"postgresql+psycopg://postgres:postgres@localhost:5432/{{ cookiecutter.project_slug }}"{% else %}"sqlite+aiosqlite:///./app.db"{% endif %}
+    # Stored as the URL of DATABASE_DRIVER, whichever accepted form it was given in.
+    DATABASE_URL: str = DEFAULT_DATABASE_URL
     DATABASE_ECHO: bool = False
     # Connection pool of a database server (SQLite, one local file, has none).
     DATABASE_POOL_SIZE: int = Field(default=10, ge=1)
@@ -89,6 +104,11 @@ class Settings(BaseSettings):
     FIRST_ADMIN_PASSWORD: SecretStr = SecretStr("change-me")
 {%- endif %}
 
+    @field_validator("DATABASE_URL")
+    @classmethod
+    def _use_the_async_driver(cls, url: str) -> str:
+        return async_database_url(url)
+
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Self:
         """In production, refuse unsafe values, naming every setting at fault at once."""
@@ -119,16 +139,20 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         """Whether the database is an SQLite file (or memory)."""
-        return self.DATABASE_URL.startswith("sqlite")
+        return make_url(self.DATABASE_URL).get_backend_name() == "sqlite"
 
 
 def describe_invalid_settings(error: ValidationError) -> str:
-    """One line per wrong setting: its name and what is wrong, never its value (a secret?)."""
-    lines = ["Invalid settings (from the environment and the .env file):"]
+    """One line per wrong setting, naming it and what is wrong.
+
+    A value is never shown, as it may be a secret; DATABASE_URL's refusal shows the URL with
+    its password masked. Each line stands alone, as a log collector reads it.
+    """
+    lines = []
     for item in error.errors(include_url=False, include_input=False, include_context=False):
         name = ".".join(str(part) for part in item["loc"])
         message = item["msg"].removeprefix("Value error, ")
-        lines += [f"  {name}: {line}" if name else f"  {line}" for line in message.splitlines()]
+        lines += [f"{name}: {line}" if name else line for line in message.splitlines()]
     return "\n".join(lines)
 
 

@@ -14,6 +14,8 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
+from sqlalchemy.engine import make_url
+
 from app.core.config import Settings
 
 # The id of the request being served; `None` outside a request.
@@ -110,9 +112,13 @@ def _secrets(settings: Settings) -> list[str]:
         settings.FIRST_ADMIN_PASSWORD.get_secret_value(),
     ]
 {%- endif %}
-    database_password = re.search(r"://[^:/@]*:([^@]*)@", settings.DATABASE_URL)
+    database_password = make_url(settings.DATABASE_URL).password
     if database_password:
-        values.append(database_password.group(1))
+        values.append(database_password)
+    # The URL spells the password percent-encoded, and a line may quote the URL.
+    encoded_password = re.search(r"://[^:/@]*:([^@]*)@", settings.DATABASE_URL)
+    if encoded_password:
+        values.append(encoded_password.group(1))
     return values
 
 

@@ -13,8 +13,9 @@ from sqlalchemy import text
 from typer.testing import CliRunner, Result
 
 from app import cli
-from app.cli import MASK, show_setting
+from app.cli import show_setting
 from app.core.config import Settings
+from app.core.database_url import MASK
 {%- if cookiecutter.auth == "jwt" %}
 from app.models.user import User
 {%- endif %}
@@ -55,7 +56,7 @@ def fresh_database_url(tmp_path: Path) -> str:
 {%- if cookiecutter.database == "postgresql" %}
     return create_test_database()
 {%- else %}
-    return f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}"
+    return f"sqlite:///{tmp_path / 'fresh.db'}"
 {%- endif %}
 
 

@@ -6,13 +6,24 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
+from sqlalchemy.engine import make_url
 
 {% if cookiecutter.auth == "jwt" -%}
-from app.core.config import MIN_SECRET_KEY_BYTES, Settings, get_settings
+from app.core.config import MIN_SECRET_KEY_BYTES, Settings, describe_invalid_settings, get_settings
+{%- else -%}
+from app.core.config import Settings, describe_invalid_settings, get_settings
+{%- endif %}
+from app.core.database_url import (
+    DATABASE_DRIVER,
+    DATABASE_URL_FORMS,
+    MASK,
+    async_database_url,
+    mask_password,
+)
+from tests.fixtures.{{ cookiecutter.database }}_database import ACCEPTED_URLS, REFUSED_URLS
+{%- if cookiecutter.auth == "jwt" %}
 
 GOOD_SECRET = "s" * MIN_SECRET_KEY_BYTES
-{%- else -%}
-from app.core.config import Settings, get_settings
 {%- endif %}
 
 
@@ -49,7 +60,7 @@ def test_the_tests_use_an_isolated_database_in_a_temporary_directory() -> None:
     settings = get_settings()
 
     assert settings.ENVIRONMENT == "test"
-    assert os.environ["DATABASE_URL"] == settings.DATABASE_URL
+    assert async_database_url(os.environ["DATABASE_URL"]) == settings.DATABASE_URL
     assert "./app.db" not in settings.DATABASE_URL
 
 
@@ -90,16 +101,88 @@ def test_a_password_minimum_below_eight_is_refused() -> None:
 {%- endif %}
 
 
+# ---------------------------------------------------------------- DATABASE_URL
+
+
+@pytest.mark.parametrize(("url", "expected"), ACCEPTED_URLS)
+def test_every_accepted_database_url_is_kept_as_the_url_of_the_async_driver(
+    url: str, expected: str
+) -> None:
+    settings = _settings(DATABASE_URL=url)
+
+    assert settings.DATABASE_URL.startswith(f"{DATABASE_DRIVER}://")
+    # Compared part by part: how SQLAlchemy spells `:memory:` changed between versions.
+    assert make_url(settings.DATABASE_URL) == make_url(expected)
+    assert settings.is_sqlite is {{ cookiecutter.database == "sqlite" }}
+
+
+def test_the_default_database_url_is_already_the_async_drivers() -> None:
+    default = Settings.model_fields["DATABASE_URL"].default
+
+    assert async_database_url(default) == default
+{%- if cookiecutter.database == "postgresql" %}
+
+
+def test_a_percent_encoded_password_stays_encoded_next_to_the_query() -> None:
+    settings = _settings(DATABASE_URL="postgres://app:p%40ss%3Aw%2Frd%25@db/app?sslmode=require")
+
+    assert settings.DATABASE_URL == (
+        "postgresql+psycopg://app:p%40ss%3Aw%2Frd%25@db/app?sslmode=require"
+    )
+    assert make_url(settings.DATABASE_URL).password == "p@ss:w/rd%"
+{%- endif %}
+
+
+def test_a_database_url_set_later_is_normalised_too(settings: Settings) -> None:
+    copy = settings.model_copy()
+
+    url, expected = ACCEPTED_URLS[0]
+    copy.DATABASE_URL = url
+
+    assert make_url(copy.DATABASE_URL) == make_url(expected)
+
+
+@pytest.mark.parametrize(("url", "problem"), REFUSED_URLS)
+def test_every_refused_database_url_names_the_setting_masks_the_password_and_lists_the_forms(
+    url: str, problem: str
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        _settings(DATABASE_URL=url)
+
+    message = describe_invalid_settings(caught.value)
+    assert message == f"DATABASE_URL: {problem}; this project needs {DATABASE_URL_FORMS}"
+    assert "s3cret" not in message
+
+
+def test_a_refused_database_url_stops_the_process_in_one_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with pytest.raises(SystemExit) as caught:
+        _read_settings(monkeypatch, DATABASE_URL="mysql://app:s3cret-pass@db/app")
+
+    assert str(caught.value).splitlines() == [
+        f"DATABASE_URL: 'mysql://app:{MASK}@db/app' names another database or driver; "
+        f"this project needs {DATABASE_URL_FORMS}"
+    ]
+
+
 @pytest.mark.parametrize(
-    ("url", "is_sqlite"),
+    ("url", "shown"),
     [
-        ("sqlite+aiosqlite:///./app.db", True),
-        ("sqlite+aiosqlite:///:memory:", True),
-        ("postgresql+asyncpg://app@db/app", False),
+        ("postgresql://app:hunter2@db:5432/app", f"postgresql://app:{MASK}@db:5432/app"),
+        ("postgresql://app@db/app", "postgresql://app@db/app"),
+        ("postgresql://db:5432/app?sslmode=require", "postgresql://db:5432/app?sslmode=require"),
+        ("sqlite:///./app.db", "sqlite:///./app.db"),
+        # All of a password whose @ or :// is not encoded, and one SQLAlchemy cannot parse.
+        ("postgres://app:p@ss@db/app", f"postgres://app:{MASK}@db/app"),
+        ("postgres://app:a://b@db/app", f"postgres://app:{MASK}@db/app"),
+        ("postgresql://app:hunter2@db:port/app", f"postgresql://app:{MASK}@db:port/app"),
+        ("app:hunter2@db/app", f"app:{MASK}@db/app"),
+        ("not a URL", "not a URL"),
     ],
 )
-def test_is_sqlite_tells_sqlite_urls_apart(url: str, is_sqlite: bool) -> None:
-    assert _settings(DATABASE_URL=url).is_sqlite is is_sqlite
+def test_mask_password_masks_every_password_and_nothing_else(url: str, shown: str) -> None:
+    assert mask_password(url) == shown
 
 
 # ---------------------------------------------------------------- production checks
@@ -190,10 +273,9 @@ def test_unsafe_production_settings_stop_the_process_naming_the_setting(
         _read_settings(monkeypatch, ENVIRONMENT="production", DEBUG="true", CORS_ORIGINS='["*"]')
 
     lines = str(caught.value).splitlines()
-    assert lines[0] == "Invalid settings (from the environment and the .env file):"
-    assert lines[1] == "  DEBUG must be false in production"
-    assert lines[2].startswith("  CORS_ORIGINS must list origins, not '*', in production")
-    assert len(lines) == 3
+    assert lines[0] == "DEBUG must be false in production"
+    assert lines[1].startswith("CORS_ORIGINS must list origins, not '*', in production")
+    assert len(lines) == 2
 {%- if cookiecutter.auth == "jwt" %}
 
 
@@ -214,7 +296,7 @@ def test_a_setting_of_the_wrong_type_stops_the_process_naming_it(
     with pytest.raises(SystemExit) as caught:
         _read_settings(monkeypatch, PAGINATION_MAX_LIMIT="lots")
 
-    assert "  PAGINATION_MAX_LIMIT: Input should be a valid integer" in str(caught.value)
+    assert str(caught.value).startswith("PAGINATION_MAX_LIMIT: Input should be a valid integer")
     assert "lots" not in str(caught.value)
 
 
