@@ -69,12 +69,15 @@ def _telemetry(settings: Settings) -> TelemetryConfig:
 
     A signal left on without a provider would make FastAPI look up OpenTelemetry's global
     one on every request, so what is off is off, and what is on gets its provider here.
-    FastAPI's OpenTelemetry logs stay off: the app's logging and Sentry cover errors.
+    FastAPI's OpenTelemetry logs stay off: the app's logging and Sentry cover errors. So do
+    its operation spans (dependencies, endpoint, serialization, under each request's): they
+    cost about as much CPU as all the other spans of a request together.
     """
     telemetry: TelemetryConfig = {
         "tracing": False,
         "metrics": False,
         "logs": False,
+        "operation_spans": False,
         "auto_configure": False,
     }
     if settings.TRACING_ENABLED:
