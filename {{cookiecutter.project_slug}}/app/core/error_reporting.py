@@ -57,7 +57,7 @@ class Scrubber:
         request = event.get("request")
         if isinstance(request, dict) and request.get("query_string"):
             request["query_string"] = FILTERED
-        # The installed packages and their versions: names such as "cookiecutter" are no secret.
+        # The installed packages and their versions: names such as "pwdlib" are no secret.
         modules = event.pop("modules", None)
         scrubbed = cast(Event, self._scrub(event))
         if modules is not None:

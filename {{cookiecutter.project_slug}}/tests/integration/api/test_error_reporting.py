@@ -125,13 +125,13 @@ def test_the_scrubber_filters_secret_keys_at_any_depth() -> None:
     event = {
         "breadcrumbs": {"values": [{"message": f"sent {A_JWT}", "data": {"api_key": "k1"}}]},
         "extra": {"settings": ({"SECRET_KEY": "k2", "port": 8000},), "x-csrftoken": "k3"},
-        "modules": {"cookiecutter": "2.6.0", "pwdlib": "0.3.0"},
+        "modules": {"pwdlib": "0.3.0", "secretstorage": "3.3.3"},
     }
 
     assert scrub(event, {}) == {
         "breadcrumbs": {"values": [{"message": f"sent {REDACTED}", "data": {"api_key": FILTERED}}]},
         "extra": {"settings": [{"SECRET_KEY": FILTERED, "port": 8000}], "x-csrftoken": FILTERED},
-        "modules": {"cookiecutter": "2.6.0", "pwdlib": "0.3.0"},
+        "modules": {"pwdlib": "0.3.0", "secretstorage": "3.3.3"},
     }
 
 
