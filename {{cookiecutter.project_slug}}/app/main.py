@@ -92,7 +92,9 @@ def _telemetry(settings: Settings) -> TelemetryConfig:
         from app.core.metrics import configure_metrics
 
         telemetry["metrics"] = True
-        telemetry["meter_provider"] = configure_metrics(settings, __version__, get_engine().sync_engine)
+        telemetry["meter_provider"] = configure_metrics(
+            settings, __version__, get_engine().sync_engine
+        )
     return telemetry
 
 
