@@ -101,14 +101,14 @@ def render_metrics() -> bytes:
 def observe_pool(engine: Engine) -> None:
     """Count the connections of `engine`'s pool in use, and the checkouts waiting.
 
-    Once per engine: calling it again changes nothing. The events survive the new pool
-    that `engine.dispose()` makes; the count of waiting checkouts is moved to it.
+    Once per engine: calling it again changes nothing. Both counts carry over to the new
+    pool that `engine.dispose()` makes. Only pool events are listened to: a listener of the
+    engine's own events would put every statement through SQLAlchemy's event dispatch.
     """
     if event.contains(engine, "checkout", _checked_out):
         return
     event.listen(engine, "checkout", _checked_out)
     event.listen(engine, "checkin", _checked_in)
-    event.listen(engine, "engine_disposed", _disposed)
     _count_waiting(engine.pool)
 
 
@@ -120,21 +120,27 @@ def _checked_in(*_: object) -> None:
     POOL_IN_USE.dec()
 
 
-def _disposed(engine: Engine) -> None:
-    _count_waiting(engine.pool)
-
-
 def _count_waiting(pool: Pool) -> None:
     # SQLAlchemy has no event for a checkout that has to wait, so the calls of the pool's
     # connect() in progress are counted. On the event loop such a call is only seen in
-    # progress (by /metrics) while it is suspended: waiting for a connection.
-    connect = pool.connect
+    # progress (by /metrics) while it is suspended: waiting for a connection. The pool that
+    # recreate() makes (on engine.dispose()) is counted in turn; its events come along.
+    connect, recreate = pool.connect, pool.recreate
 
     def connect_counted() -> PoolProxiedConnection:
-        with POOL_WAITING.track_inprogress():
+        POOL_WAITING.inc()
+        try:
             return connect()
+        finally:
+            POOL_WAITING.dec()
+
+    def recreate_counted() -> Pool:
+        recreated = recreate()
+        _count_waiting(recreated)
+        return recreated
 
     pool.connect = connect_counted  # type: ignore[method-assign]
+    pool.recreate = recreate_counted  # type: ignore[method-assign]
 
 
 # ---------------------------------------------------------------- FastAPI's telemetry

@@ -126,31 +126,37 @@ async def test_database_connections_in_use_are_counted(
     assert (during - before, after - before) == (1, 0)
 
 
-async def test_checkouts_waiting_for_a_free_connection_are_counted(
+async def test_checkouts_waiting_for_a_free_connection_are_counted_after_a_dispose_too(
     metrics_client: httpx.AsyncClient,
 ) -> None:
     engine = create_async_engine(get_settings().DATABASE_URL, pool_size=1, max_overflow=0)
     observe_pool(engine.sync_engine)
+    await engine.dispose()  # the counts carry over to the new pool
 
-    async def waiting() -> float:
-        return sample(await scrape(metrics_client), "db_pool_checkouts_waiting")
+    async def pool_figures() -> tuple[float, float]:
+        exposition = await scrape(metrics_client)
+        return (
+            sample(exposition, "db_pool_connections_in_use"),
+            sample(exposition, "db_pool_checkouts_waiting"),
+        )
 
-    before = await waiting()
+    in_use, waiting = await pool_figures()
     try:
         async with engine.connect() as first:
             await first.exec_driver_sql("SELECT 1")
             second = asyncio.create_task(engine.connect().start())
             for _ in range(100):  # until the second checkout waits, 1 s at most
-                if await waiting() > before:
+                if (await pool_figures())[1] > waiting:
                     break
                 await asyncio.sleep(0.01)
-            during = await waiting()
+            during = await pool_figures()
         await (await second).close()
-        after = await waiting()
+        after = await pool_figures()
     finally:
         await engine.dispose()
 
-    assert (during - before, after - before) == (1, 0)
+    assert (during[0] - in_use, during[1] - waiting) == (1, 1)
+    assert (after[0] - in_use, after[1] - waiting) == (0, 0)
 {%- if cookiecutter.auth == "jwt" %}
 
 
