@@ -28,7 +28,6 @@ def test_uvicorn_refuses_to_start_with_unsafe_production_settings() -> None:
     assert stderr.splitlines() == ["DEBUG must be false in production"]
 
 
-
 def test_with_observability_off_none_of_its_libraries_is_imported() -> None:
     # Off by default: importing the app (and so creating it) must not load them.
     libraries = (
