@@ -52,6 +52,8 @@ def render(report: Mapping[str, Any], checks: Iterable[Check]) -> str:
                 lines.append(_scenario_row(database, scenario.key, figures, ref, checks))
         if run.get("workers", 1) == 1:
             lines += ["", _writes_line(run["scenarios"])]
+    for database, measured in report.get("observability", {}).items():
+        lines += ["", *_observability_table(database, measured)]
     lines += [
         "",
         "## Other figures",
@@ -61,6 +63,58 @@ def render(report: Mapping[str, Any], checks: Iterable[Check]) -> str:
     ]
     lines += _figure_rows(report, checks)
     return "\n".join(lines) + "\n"
+
+
+OBSERVABILITY_HEADER = (
+    "| Scenario | Configuration | req/s | x off | CPU ms/request | x off | p50 ms | p99 ms "
+    "| non-2xx | timeouts | Exported or counted |\n"
+    "| --- | --- | --: | --: | --: | --: | --: | --: | --: | --: | --- |"
+)
+
+
+def _observability_table(database: str, measured: Mapping[str, Any]) -> list[str]:
+    """The GET scenarios with tracing and metrics off and on, and the ratios on/off."""
+    runs, ratios = measured["runs"], measured["ratios"]
+    lines = [
+        f"## {database}: tracing and metrics, off and on",
+        "",
+        "Fresh servers on the same database, one after the other; CPU is the server "
+        "process's, per request read by wrk; x off is the ratio to the same scenario off.",
+        "",
+        OBSERVABILITY_HEADER,
+    ]
+    for key, off in runs["off"].items():
+        for name in ("off", *measured["features"]):
+            figures = runs[name][key]
+            ratio = ratios[key].get(name, {})
+            if "spans_exported" in figures:
+                extra = (
+                    f"{figures['spans_exported']} spans "
+                    f"({figures['spans_exported'] / max(1, figures['requests']):.1f} per request)"
+                )
+            elif "requests_counted" in figures:
+                extra = f"{figures['requests_counted']} requests counted by /metrics"
+            else:
+                extra = "-"
+            cells = [
+                off["label"] if name == "off" else "",
+                name,
+                f"{figures['requests_per_s']:.0f}",
+                _times(ratio.get("requests_per_s")),
+                f"{figures['cpu_ms_per_request']:.3f}",
+                _times(ratio.get("cpu_ms_per_request")),
+                f"{figures['p50_ms']:.1f}",
+                f"{figures['p99_ms']:.1f}",
+                str(figures["non_2xx"]),
+                str(figures["timeouts"]),
+                extra,
+            ]
+            lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def _times(ratio: float | None) -> str:
+    return "-" if ratio is None else f"{ratio:.2f}"
 
 
 def _scenario_row(

@@ -9,8 +9,10 @@
    no reload, no access log, 127.0.0.1), time its start-up to the first 200 on /health,
    register the benchmark user through the API, log in, insert the items with SQL, and
    drive every scenario with wrk.
-4. Optionally (`--with-template-suite`) time the template's whole test suite.
-5. Print the Markdown tables and write bench/results/<timestamp>.json and .md.
+4. Optionally, with `--tracing` and/or `--metrics`, the GET scenarios again on each
+   database: everything off, then each of them on (bench/observability.py), with ratios.
+5. Optionally (`--with-template-suite`) time the template's whole test suite.
+6. Print the Markdown tables and write bench/results/<timestamp>.json and .md.
 
 Targets are printed as PASS or MISS; the harness exits non-zero only when a step breaks
 (a bake, an install, a migration, a server that does not start), never on a figure.
@@ -33,6 +35,7 @@ from typing import Any
 
 from bench import report as reporting
 from bench.load import LoadError, ensure_wrk, wrk_version
+from bench.observability import FEATURES, measure_observability
 from bench.project import (
     TEMPLATE_DIR,
     Project,
@@ -87,6 +90,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--bake-samples", type=int, default=3, help="default bakes to time; the median counts"
     )
+    for feature in FEATURES:
+        parser.add_argument(
+            f"--{feature}",
+            action="store_true",
+            help=f"also run the GET scenarios with {feature} off and on, for its cost",
+        )
     parser.add_argument(
         "--with-template-suite",
         action="store_true",
@@ -136,7 +145,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         },
         "figures": {},
         "variants": {},
+        "observability": {},
     }
+    features = tuple(feature for feature in FEATURES if getattr(args, feature))
     failed = False
     try:
         template = TEMPLATE_DIR
@@ -151,8 +162,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         for database in args.databases:
             _step(f"{database}: database, migrations, first admin, server, load")
             try:
-                measured = measure_variant(projects[database], settings, scratch)
+                measured = measure_variant(projects[database], settings, scratch, features)
                 report["variants"][database] = measured
+                if "observability" in measured:
+                    report["observability"][database] = measured.pop("observability")
                 if "scaled" in measured:
                     scaled = measured.pop("scaled")
                     report["variants"][f"{database}, {scaled['workers']} workers"] = scaled
@@ -231,8 +244,13 @@ def database_url(project: Project, scratch: Path) -> Iterator[str]:
         yield f"{server}/bench"
 
 
-def measure_variant(project: Project, settings: LoadSettings, scratch: Path) -> dict[str, Any]:
-    """Prepare the variant's database and server, then run every scenario against it."""
+def measure_variant(
+    project: Project, settings: LoadSettings, scratch: Path, features: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """Prepare the variant's database and server, then run every scenario against it.
+
+    With `features` (tracing, metrics), the GET scenarios run again with each off and on.
+    """
     with database_url(project, scratch) as url:
         env = {"DATABASE_URL": url, **FIRST_ADMIN}
         project.migrate(env)
@@ -265,6 +283,10 @@ def measure_variant(project: Project, settings: LoadSettings, scratch: Path) -> 
         }
         if project.database == "postgresql":
             result["scaled"] = measure_workers(project, settings, scratch, env, script_args)
+        if features:
+            result["observability"] = measure_observability(
+                project.python, project.source, settings, scratch, env, script_args, features
+            )
     return result
 
 

@@ -73,14 +73,9 @@ def run_scenario(
     return {"label": scenario.label, **result.as_dict(), "peak_rss_mib": sampler.peak_mib}
 
 
-def measure_server(
-    server: Server,
-    settings: LoadSettings,
-    script_args: Mapping[str, str],
-    count_rows: RowCounter | None = None,
-) -> dict[str, Any]:
-    """Run every scenario against a started server; with `count_rows`, check the writes."""
-    if settings.warmup_s > 0:  # the first requests fill caches and the connection pool
+def warm_up(server: Server, settings: LoadSettings, script_args: Mapping[str, str]) -> None:
+    """Load the items list for the warm-up time: the first requests fill caches and the pool."""
+    if settings.warmup_s > 0:
         run_wrk(
             settings.wrk,
             server.url,
@@ -91,6 +86,16 @@ def measure_server(
             threads=settings.threads,
             timeout_s=ITEMS_LIST.timeout_s,
         )
+
+
+def measure_server(
+    server: Server,
+    settings: LoadSettings,
+    script_args: Mapping[str, str],
+    count_rows: RowCounter | None = None,
+) -> dict[str, Any]:
+    """Run every scenario against a started server; with `count_rows`, check the writes."""
+    warm_up(server, settings, script_args)
     scenarios = {s.key: run_scenario(server, settings, s, script_args) for s in GET_SCENARIOS}
     after_get = server.memory_mib()
     for scenario in WRITE_SCENARIOS:

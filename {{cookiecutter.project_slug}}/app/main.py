@@ -1,4 +1,9 @@
-"""The ASGI application: `uvicorn app.main:app`."""
+"""The ASGI application: `uvicorn app.main:app`.
+
+Tracing, metrics and error reporting are configured here, once, from the settings; each
+module of theirs (and so its libraries) is imported only when its setting is on, so that
+off costs neither import time nor work per request.
+"""
 
 import logging
 from collections.abc import AsyncIterator
@@ -7,6 +12,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.telemetry import TelemetryConfig
 from starlette.types import ASGIApp
 
 from app import __version__
@@ -58,10 +64,49 @@ async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
     await get_engine().dispose()
 
 
+def _telemetry(settings: Settings) -> TelemetryConfig:
+    """FastAPI's own telemetry: request spans and request metrics, each only when on.
+
+    A signal left on without a provider would make FastAPI look up OpenTelemetry's global
+    one on every request, so what is off is off, and what is on gets its provider here.
+    FastAPI's OpenTelemetry logs stay off: the app's logging and Sentry cover errors. So do
+    its operation spans (dependencies, endpoint, serialization, under each request's): they
+    cost about as much CPU as all the other spans of a request together.
+    """
+    telemetry: TelemetryConfig = {
+        "tracing": False,
+        "metrics": False,
+        "logs": False,
+        "operation_spans": False,
+        "auto_configure": False,
+    }
+    if settings.TRACING_ENABLED:
+        from app.core.tracing import configure_tracing
+
+        env_file = Settings.model_config.get("env_file")
+        telemetry["tracing"] = True
+        telemetry["tracer_provider"] = configure_tracing(
+            __version__, get_engine(), str(env_file) if env_file else None
+        )
+    if settings.METRICS_ENABLED:
+        from app.core.metrics import configure_metrics
+
+        telemetry["metrics"] = True
+        telemetry["meter_provider"] = configure_metrics(
+            settings, __version__, get_engine().sync_engine
+        )
+    return telemetry
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app: routes, error handlers and middleware, configured by `settings`."""
     settings = settings or get_settings()
     configure_logging(settings)
+    if settings.SENTRY_DSN.get_secret_value():
+        from app.core.error_reporting import configure_error_reporting
+
+        configure_error_reporting(settings, __version__)
+    telemetry = _telemetry(settings)
     app = _App(
         hsts_seconds=settings.HSTS_SECONDS,
         title=settings.PROJECT_NAME,
@@ -75,11 +120,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         responses=error_responses(400),
         debug=settings.DEBUG,
         lifespan=_lifespan,
+        telemetry=telemetry,
         # app/api/docs.py serves /docs and /redoc with local assets instead of a CDN's.
         docs_url=None,
         redoc_url=None,
     )
-    # Outermost last: trusted hosts, then CORS, then the body limit.
+    # The tracer provider, or None: for code that adds span processors (as the tests do).
+    app.state.tracer_provider = telemetry.get("tracer_provider")
+    # Outermost last: the request span's annotations, trusted hosts, CORS, the body limit.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.MAX_REQUEST_BODY_BYTES)
     if settings.CORS_ORIGINS:
         app.add_middleware(
@@ -93,8 +141,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.ALLOWED_HOSTS)
     elif settings.ENVIRONMENT == "production":
         logger.warning("ALLOWED_HOSTS allows any Host header: list the host names of this service")
+    if settings.TRACING_ENABLED:
+        from app.core.tracing import RequestSpanMiddleware
+
+        app.add_middleware(RequestSpanMiddleware)
     register_error_handlers(app)
     app.include_router(health.router)
+    if settings.METRICS_ENABLED:
+        from app.api.metrics import metrics_router
+
+        app.include_router(metrics_router(settings.METRICS_TOKEN.get_secret_value()))
     app.include_router(api_router, prefix=API_V1_PREFIX)
     add_docs(app)
     return app

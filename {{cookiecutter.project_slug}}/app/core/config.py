@@ -7,9 +7,7 @@ from typing import Literal, Self
 from pydantic import (
     Field,
     HttpUrl,
-{%- if cookiecutter.auth == "jwt" %}
     SecretStr,
-{%- endif %}
     ValidationError,
     field_validator,
     model_validator,
@@ -23,6 +21,8 @@ Environment = Literal["local", "test", "production"]
 
 # Where the version-1 routes are mounted; a new version gets a prefix of its own.
 API_V1_PREFIX = "/api/v1"
+# The shortest METRICS_TOKEN production accepts: it is all that guards /metrics.
+MIN_METRICS_TOKEN_LENGTH = 32
 {%- if cookiecutter.auth == "jwt" %}
 
 # Placeholders shipped in `.env.example`; production must never run with them.
@@ -104,6 +104,13 @@ class Settings(BaseSettings):
     FIRST_ADMIN_PASSWORD: SecretStr = SecretStr("change-me")
 {%- endif %}
 
+    # Observability, each off until set: traces over OTLP (the OTEL_* variables of the
+    # OpenTelemetry SDK say where), Prometheus metrics on /metrics, errors to Sentry.
+    TRACING_ENABLED: bool = False
+    METRICS_ENABLED: bool = False
+    METRICS_TOKEN: SecretStr = SecretStr("")
+    SENTRY_DSN: SecretStr = SecretStr("")
+
     @field_validator("DATABASE_URL")
     @classmethod
     def _use_the_async_driver(cls, url: str) -> str:
@@ -131,6 +138,12 @@ class Settings(BaseSettings):
             problems.append(
                 "CORS_ORIGINS must list origins, not '*', in production "
                 "(credentials are allowed, so '*' would let any site act as the user)"
+            )
+        token = self.METRICS_TOKEN.get_secret_value()
+        if self.METRICS_ENABLED and len(token) < MIN_METRICS_TOKEN_LENGTH:
+            problems.append(
+                f"METRICS_TOKEN must be set, at least {MIN_METRICS_TOKEN_LENGTH} characters, "
+                "when METRICS_ENABLED is true in production (or anyone could read /metrics)"
             )
         if problems:
             raise ValueError("\n".join(problems))

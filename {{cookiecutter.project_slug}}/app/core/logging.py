@@ -48,13 +48,15 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
-class _Redactor:
+class Redactor:
     """Masks the configured secrets and anything shaped like a JWT in a formatted line."""
 
     def __init__(self, secrets: list[str]) -> None:
+        """Mask each of `secrets` that is long enough not to match ordinary words."""
         self._secrets = [secret for secret in secrets if len(secret) >= MIN_REDACTED_LENGTH]
 
     def __call__(self, line: str) -> str:
+        """`line` with every secret and JWT replaced by REDACTED."""
         for secret in self._secrets:
             if secret in line:
                 line = line.replace(secret, REDACTED)
@@ -66,7 +68,7 @@ class _Redactor:
 class TextFormatter(logging.Formatter):
     """Readable lines for a terminal: time, level, logger, [request id], message."""
 
-    def __init__(self, redact: _Redactor) -> None:
+    def __init__(self, redact: Redactor) -> None:
         """Format with TEXT_FORMAT; pass every line through `redact`."""
         super().__init__(TEXT_FORMAT)
         self._redact = redact
@@ -79,7 +81,7 @@ class TextFormatter(logging.Formatter):
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, request_id, extras, exception."""
 
-    def __init__(self, redact: _Redactor) -> None:
+    def __init__(self, redact: Redactor) -> None:
         """Pass every line through `redact`."""
         super().__init__()
         self._redact = redact
@@ -103,9 +105,9 @@ class JsonFormatter(logging.Formatter):
         return self._redact(json.dumps(entry, default=str, ensure_ascii=False))
 
 
-def _secrets(settings: Settings) -> list[str]:
-    """The configured values that must never appear in a log line."""
-    values: list[str] = []
+def configured_secrets(settings: Settings) -> list[str]:
+    """The configured values that must never appear in a log line (nor an error report)."""
+    values = [settings.METRICS_TOKEN.get_secret_value(), settings.SENTRY_DSN.get_secret_value()]
 {%- if cookiecutter.auth == "jwt" %}
     values += [
         settings.SECRET_KEY.get_secret_value(),
@@ -128,7 +130,7 @@ def configure_logging(settings: Settings, stream: TextIO | None = None) -> loggi
     Replaces the handler a previous call installed, so calling it again is safe. Returns
     the handler.
     """
-    redact = _Redactor(_secrets(settings))
+    redact = Redactor(configured_secrets(settings))
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.set_name(HANDLER_NAME)
     handler.addFilter(RequestIdFilter())

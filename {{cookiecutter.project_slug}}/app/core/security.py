@@ -10,11 +10,13 @@ import os
 import secrets
 import sys
 import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import anyio
 import jwt
@@ -24,6 +26,7 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 from app.core.config import Settings
 
 TokenType = Literal["access", "refresh"]
+_T = TypeVar("_T")
 
 
 class Role(StrEnum):
@@ -94,6 +97,8 @@ class PasswordHasher:
         self._hash = PasswordHash((Argon2Hasher(time_cost=time_cost, memory_cost=memory_cost_kib),))
         self._limiter = anyio.CapacityLimiter(concurrency or os.cpu_count() or 1)
         self._dummy_hash: str | None = None
+        # Entered around each hash and verification: app/core/metrics.py counts them with it.
+        self.in_flight: Callable[[], AbstractContextManager[object]] = nullcontext
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "PasswordHasher":
@@ -106,7 +111,7 @@ class PasswordHasher:
 
     async def hash(self, password: str) -> str:
         """Return the argon2 hash of `password`."""
-        return await anyio.to_thread.run_sync(self._hash.hash, password, limiter=self._limiter)
+        return await self._in_thread(self._hash.hash, password)
 
     async def verify(self, password: str, hashed: str | None) -> bool:
         """Check `password` against `hashed`; with no hash, spend the same time and fail.
@@ -117,13 +122,13 @@ class PasswordHasher:
         if hashed is None:
             if self._dummy_hash is None:
                 self._dummy_hash = await self.hash(secrets.token_urlsafe(16))
-            await anyio.to_thread.run_sync(
-                self._hash.verify, password, self._dummy_hash, limiter=self._limiter
-            )
+            await self._in_thread(self._hash.verify, password, self._dummy_hash)
             return False
-        return await anyio.to_thread.run_sync(
-            self._hash.verify, password, hashed, limiter=self._limiter
-        )
+        return await self._in_thread(self._hash.verify, password, hashed)
+
+    async def _in_thread(self, function: Callable[..., _T], *args: str) -> _T:
+        with self.in_flight():
+            return await anyio.to_thread.run_sync(function, *args, limiter=self._limiter)
 
 
 @lru_cache

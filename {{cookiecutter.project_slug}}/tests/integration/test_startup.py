@@ -1,4 +1,4 @@
-"""Starting the server with unsafe settings stops it with a message, not a traceback.
+"""Starting the app: unsafe settings stop it with a message, and what is off is not loaded.
 
 The server starts in the test, not when the module is collected: every xdist worker
 collects every module, and each start costs most of a second of CPU.
@@ -26,3 +26,25 @@ def test_uvicorn_refuses_to_start_with_unsafe_production_settings() -> None:
     assert unsafe_start.returncode == 1, stdout + stderr
     assert "Traceback" not in stderr
     assert stderr.splitlines() == ["DEBUG must be false in production"]
+
+
+def test_with_observability_off_none_of_its_libraries_is_imported() -> None:
+    # Off by default: importing the app (and so creating it) must not load them.
+    libraries = (
+        "opentelemetry.sdk",
+        "opentelemetry.instrumentation",
+        "prometheus_client",
+        "sentry_sdk",
+    )
+    probe = f"import sys, app.main; print([m for m in {libraries!r} if m in sys.modules])"
+    imported = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=PROJECT,
+        env=os.environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+    assert imported.stdout.strip() == "[]", imported.stderr

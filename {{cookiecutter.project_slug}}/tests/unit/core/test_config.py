@@ -9,9 +9,20 @@ from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 
 {% if cookiecutter.auth == "jwt" -%}
-from app.core.config import MIN_SECRET_KEY_BYTES, Settings, describe_invalid_settings, get_settings
+from app.core.config import (
+    MIN_METRICS_TOKEN_LENGTH,
+    MIN_SECRET_KEY_BYTES,
+    Settings,
+    describe_invalid_settings,
+    get_settings,
+)
 {%- else -%}
-from app.core.config import Settings, describe_invalid_settings, get_settings
+from app.core.config import (
+    MIN_METRICS_TOKEN_LENGTH,
+    Settings,
+    describe_invalid_settings,
+    get_settings,
+)
 {%- endif %}
 from app.core.database_url import (
     DATABASE_DRIVER,
@@ -238,6 +249,22 @@ def test_production_refuses_debug() -> None:
 def test_production_refuses_a_wildcard_cors_origin() -> None:
     with pytest.raises(ValidationError, match="CORS_ORIGINS"):
         _production(CORS_ORIGINS=["*"])
+
+
+def test_production_refuses_metrics_without_a_token() -> None:
+    with pytest.raises(ValidationError, match="METRICS_TOKEN must be set"):
+        _production(METRICS_ENABLED=True)
+
+
+def test_production_refuses_a_metrics_token_shorter_than_32_characters() -> None:
+    with pytest.raises(ValidationError, match="METRICS_TOKEN"):
+        _production(METRICS_ENABLED=True, METRICS_TOKEN="t" * (MIN_METRICS_TOKEN_LENGTH - 1))
+
+
+def test_production_accepts_metrics_behind_a_long_token() -> None:
+    settings = _production(METRICS_ENABLED=True, METRICS_TOKEN="t" * MIN_METRICS_TOKEN_LENGTH)
+
+    assert settings.METRICS_ENABLED
 
 
 def test_production_names_every_unsafe_setting_at_once() -> None:

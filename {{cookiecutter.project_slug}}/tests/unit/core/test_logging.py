@@ -111,6 +111,8 @@ def test_configured_secrets_and_jwts_are_redacted(output: io.StringIO, log_forma
     settings = Settings(
         _env_file=None,
         LOG_FORMAT=log_format,
+        METRICS_TOKEN="the-metrics-token-of-this-deployment",
+        SENTRY_DSN="https://sentry-public-key@sentry.example.com/1",
 {%- if cookiecutter.auth == "jwt" %}
         SECRET_KEY="the-signing-key-of-this-deployment",
         FIRST_ADMIN_PASSWORD="first-admin-password-1",
@@ -118,6 +120,8 @@ def test_configured_secrets_and_jwts_are_redacted(output: io.StringIO, log_forma
     )
     handler = configure_logging(settings, stream=output)
     secrets = [
+        "the-metrics-token-of-this-deployment",
+        "https://sentry-public-key@sentry.example.com/1",
 {%- if cookiecutter.auth == "jwt" %}
         "the-signing-key-of-this-deployment",
         "first-admin-password-1",
