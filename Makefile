@@ -15,10 +15,10 @@ help:
 	@echo "make bench  load figures of the baked SQLite and PostgreSQL projects (bench/README.md)"
 	@echo "make clean  remove the virtual environment and build/"
 
-$(BIN)/.installed: requirements-test.txt tests/baked_requirements.py tests/baking.py cookiecutter.json $(wildcard {{cookiecutter.project_slug}}/pyproject.toml)
+$(BIN)/.installed: requirements-test.txt tools/baked_requirements.py tools/baking.py cookiecutter.json $(wildcard {{cookiecutter.project_slug}}/pyproject.toml)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -r requirements-test.txt
-	$(BIN)/python -m tests.baked_requirements $(VENV)/baked-requirements.txt
+	$(BIN)/python -m tools.baked_requirements $(VENV)/baked-requirements.txt
 	$(BIN)/python -m pip install --quiet -r $(VENV)/baked-requirements.txt
 	touch $@
 

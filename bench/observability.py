@@ -30,7 +30,9 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 from prometheus_client.parser import text_string_to_metric_families
 
 from bench.scenarios import GET_SCENARIOS, LoadSettings, Scenario, run_scenario, warm_up
-from bench.server import HOST, Server, clean_environment
+from bench.server import Server
+from tools.baking import clean_environment
+from tools.serving import HOST
 
 FEATURES = ("tracing", "metrics")
 # Where each GET scenario lands in the app: the route template its metrics carry.

@@ -1,5 +1,6 @@
-"""The projects under test: bake a variant, install it into a virtual environment of its
-own, prepare its database, and time the test suites.
+"""The projects under test: bake a variant (with tools/baking.py, as the template's tests
+do), install it into a virtual environment of its own, prepare its database, and time the
+test suites.
 
 Commands run with a clean environment (no pytest or coverage variables) and fail with
 their output, since a broken set-up is an error; timings themselves never fail.
@@ -10,23 +11,18 @@ import re
 import shutil
 import subprocess
 import sys
-import tarfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench.server import clean_environment
+from tools import baking
+from tools.baking import CommandError, clean_environment
 
-TEMPLATE_DIR = Path(__file__).resolve().parents[1]
 DBTOOL = Path(__file__).resolve().parent / "dbtool.py"
 # pytest's closing line, e.g. "=== 151 passed in 7.12s ===" (or "151 passed in 7.12s" with -q).
 PYTEST_SUMMARY = re.compile(r"^=*\s*(\d+ (passed|failed|error).*?)\s*=*$")
-
-
-class StepError(RuntimeError):
-    """A set-up command failed."""
 
 
 def run(
@@ -37,7 +33,11 @@ def run(
     timeout_s: float = 600,
     check: bool = True,
 ) -> subprocess.CompletedProcess[str]:
-    """Run `command` in `cwd`; raise StepError with its output when it fails and `check`."""
+    """Run `command` in `cwd`; raise CommandError with its output when it fails and `check`.
+
+    Unlike tools.baking.run, Python writes bytecode here: the start-up figure must not
+    include compiling the app and its libraries.
+    """
     result = subprocess.run(
         [str(part) for part in command],
         cwd=cwd,
@@ -48,29 +48,10 @@ def run(
     )
     if check and result.returncode != 0:
         shown = " ".join(str(part) for part in command)
-        raise StepError(f"{shown} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+        raise CommandError(
+            f"{shown} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
+        )
     return result
-
-
-def _cookiecutter() -> str:
-    beside = Path(sys.executable).parent / "cookiecutter"
-    found = str(beside) if beside.exists() else shutil.which("cookiecutter")
-    if found is None:
-        raise StepError("cookiecutter is not installed: run the benchmark with `make bench`")
-    return found
-
-
-def snapshot(ref: str, destination: Path) -> Path:
-    """Extract the template as committed at git `ref` into `destination`; return it.
-
-    Baking a snapshot keeps a run independent of edits in progress in the work tree.
-    """
-    archive = destination.with_suffix(".tar")
-    run(["git", "archive", "--format=tar", f"--output={archive}", ref], cwd=TEMPLATE_DIR)
-    with tarfile.open(archive) as tar:
-        tar.extractall(destination, filter="data")
-    archive.unlink()
-    return destination
 
 
 def bake(template: Path, output_dir: Path, answers: Mapping[str, str]) -> tuple[Path, float]:
@@ -79,14 +60,9 @@ def bake(template: Path, output_dir: Path, answers: Mapping[str, str]) -> tuple[
     Return the project's folder and the wall time of `cookiecutter --no-input`, which
     includes the pre- and post-generation hooks.
     """
-    output_dir.mkdir(parents=True)
-    command = [_cookiecutter(), "--no-input", template, "--output-dir", output_dir]
-    command += [f"{name}={answer}" for name, answer in answers.items()]
     started = time.perf_counter()
-    run(command, cwd=template)
-    seconds = time.perf_counter() - started
-    (project,) = output_dir.iterdir()
-    return project, seconds
+    project = baking.bake(output_dir, template=template, **answers)
+    return project, time.perf_counter() - started
 
 
 @dataclass(frozen=True)

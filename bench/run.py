@@ -36,20 +36,14 @@ from typing import Any
 from bench import report as reporting
 from bench.load import LoadError, ensure_wrk, wrk_version
 from bench.observability import FEATURES, measure_observability
-from bench.project import (
-    TEMPLATE_DIR,
-    Project,
-    StepError,
-    bake,
-    run,
-    snapshot,
-    time_template_suite,
-)
+from bench.project import Project, bake, run, time_template_suite
 from bench.scenarios import GET_SCENARIOS, LOGIN, LoadSettings, measure_server, run_scenario
-from bench.server import Server, ServerError, clean_environment
+from bench.server import Server
 from bench.targets import evaluate
-from tests.postgres_cluster import throwaway_cluster
-from tests.serving import call
+from tools.baking import TEMPLATE_DIR, CommandError, clean_environment
+from tools.postgres_cluster import throwaway_cluster
+from tools.serving import ServerError, call
+from tools.snapshots import snapshot
 
 BENCH_DIR = Path(__file__).resolve().parent
 DATABASES = ("sqlite", "postgresql")
@@ -65,7 +59,13 @@ BENCH_USER = {
     "password": "bench-user-pass-1",
     "full_name": "Bench User",
 }
-HARNESS_ERRORS = (StepError, ServerError, LoadError)
+
+
+class StepError(RuntimeError):
+    """A step of the harness got an answer it cannot go on with."""
+
+
+HARNESS_ERRORS = (CommandError, StepError, ServerError, LoadError)
 # The second run of the PostgreSQL variant, for how the app scales with processes.
 SCALE_WORKERS = 2
 
@@ -152,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         template = TEMPLATE_DIR
         if args.template_ref:
-            template = snapshot(args.template_ref, scratch / "template")
+            template = snapshot(scratch / "template", args.template_ref)
             report["template"] = {"ref": args.template_ref, **git_describe(args.template_ref)}
         else:
             report["template"] = {"ref": "work tree", **git_describe("HEAD")}

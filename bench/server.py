@@ -9,7 +9,6 @@ import contextlib
 import http.client
 import os
 import signal
-import socket
 import subprocess
 import threading
 import time
@@ -18,19 +17,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-HOST = "127.0.0.1"
+from tools.serving import HOST, ServerError, free_port
+
 KIB_PER_MIB = 1024
-
-
-class ServerError(RuntimeError):
-    """The server did not start, or stopped answering."""
-
-
-def free_port() -> int:
-    """A TCP port that is free on the loopback interface right now."""
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
 
 
 class Server:
@@ -201,10 +190,3 @@ class RssSampler:
         self._stop.set()
         self._thread.join()
         self._sample()
-
-
-def clean_environment(extra: Mapping[str, str]) -> dict[str, str]:
-    """This process's environment without pytest's and coverage's variables, plus `extra`."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COV_"))}
-    env.update(extra)
-    return env

@@ -1,7 +1,9 @@
 """Shared hooks and fixtures of the template's tests.
 
-The variants of the matrix are baked once per worker and shared by every test that takes
-`baked`: each variant's tests carry the variant's xdist group, so they run on one worker.
+Every bake goes through tools/baking.py's `bake`, the cookiecutter CLI. Bakes that tests
+only read are made once per worker by `bake_once` and shared: the variants of the matrix
+(`baked`) and any other set of answers. Each variant's tests carry the variant's xdist
+group, so they run on one worker.
 """
 
 from collections.abc import Iterator
@@ -9,13 +11,48 @@ from pathlib import Path
 
 import pytest
 
-from tests.baking import Variant, bake, matrix, variant_id
-from tests.postgres_cluster import throwaway_cluster
+from tests.support import BakeOnce
+from tools.baking import CHOICES, Variant, bake, matrix, variant_id
+from tools.postgres_cluster import throwaway_cluster
 
 VARIANTS = [
     pytest.param(v, id=variant_id(v), marks=pytest.mark.xdist_group(variant_id(v)))
     for v in matrix()
 ]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cookiecutter_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Cookiecutter's user config, replay files and clones in a folder of this worker's,
+    never in the home directory: every bake, through the CLI or cruft, reads the config
+    that COOKIECUTTER_CONFIG names."""
+    home = tmp_path_factory.mktemp("cookiecutter-home")
+    config = home / "config.yaml"
+    config.write_text(
+        f'cookiecutters_dir: "{home / "cookiecutters"}"\nreplay_dir: "{home / "replay"}"\n',
+        encoding="utf-8",
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("COOKIECUTTER_CONFIG", str(config))
+        yield home
+
+
+@pytest.fixture(scope="session")
+def bake_once(tmp_path_factory: pytest.TempPathFactory) -> BakeOnce:
+    """Bake with the given answers (the defaults for the rest), once per worker.
+
+    The bakes are shared between tests: read them and run their tools, never change them.
+    """
+    defaults = {name: answers[0] for name, answers in CHOICES.items()}
+    baked: dict[frozenset[tuple[str, str]], Path] = {}
+
+    def bake_or_reuse(**answers: str) -> Path:
+        key = frozenset({**defaults, **answers}.items())
+        if key not in baked:
+            baked[key] = bake(tmp_path_factory.mktemp("bake"), **answers)
+        return baked[key]
+
+    return bake_or_reuse
 
 
 @pytest.fixture(scope="session")
@@ -33,12 +70,10 @@ def variant(request: pytest.FixtureRequest) -> Variant:
 
 
 @pytest.fixture(scope="session")
-def baked(variant: Variant, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The variant, baked once per worker, answering the questions on the command line.
-
-    Tests read it and run its tools, but write nothing inside it.
-    """
-    return bake(tmp_path_factory.mktemp("variant"), **variant)
+def baked(variant: Variant, bake_once: BakeOnce) -> Path:
+    """The variant, baked once per worker. Tests read it and run its tools, but write
+    nothing inside it."""
+    return bake_once(**variant)
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ and with uv.
 
 The checks every variant needs (linters, types, migrations, its own tests) are in
 test_variants.py. Tools run from the shared environment that `make test` fills from
-the generated pyproject.toml (tests/baked_requirements.py).
+the generated pyproject.toml (tools/baked_requirements.py).
 """
 
 import os
@@ -18,7 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.baking import BIN, TEMPLATE_DIR, run
+from tests.support import BakeOnce
+from tools.baking import BIN, CHOICES, default_answers, run
+
+DEFAULTS = default_answers()
 
 EXPECTED_PATHS = [
     "pyproject.toml",
@@ -57,12 +60,9 @@ EXPECTED_PATHS = [
 
 
 @pytest.fixture(scope="session")
-def project(cookies_session) -> Path:  # type: ignore[no-untyped-def]
-    """The default project, baked once per test session (per xdist worker)."""
-    result = cookies_session.bake(template=str(TEMPLATE_DIR))
-    assert result.exception is None, result.exception
-    assert result.exit_code == 0
-    return Path(result.project_path)
+def project(bake_once: BakeOnce) -> Path:
+    """The default project, baked once per worker and shared: read it, never change it."""
+    return bake_once()
 
 
 @pytest.fixture
@@ -102,16 +102,18 @@ def test_env_example_documents_every_setting(project: Path) -> None:
 
 def test_generated_pyproject_follows_the_python_answer(project: Path) -> None:
     meta = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
-    assert meta["project"]["requires-python"] == ">=3.11"
-    assert meta["tool"]["ruff"]["target-version"] == "py311"
-    assert meta["tool"]["mypy"]["python_version"] == "3.11"
+    python = CHOICES["python_version"][0]
+    assert meta["project"]["requires-python"] == f">={python}"
+    assert meta["tool"]["ruff"]["target-version"] == f"py{python.replace('.', '')}"
+    assert meta["tool"]["mypy"]["python_version"] == python
 
 
 def test_generated_pyproject_installs_the_command_line_and_a_dev_group(project: Path) -> None:
     meta = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
-    assert meta["project"]["scripts"] == {"my_backend": "app.cli:app"}
+    slug = DEFAULTS["project_slug"]
+    assert meta["project"]["scripts"] == {slug: "app.cli:app"}
     # The group names the dev extra, so the tools are listed once.
-    assert meta["dependency-groups"] == {"dev": ["my_backend[dev]"]}
+    assert meta["dependency-groups"] == {"dev": [f"{slug}[dev]"]}
     assert meta["tool"]["cruft"]["skip"] == [".env"]
 
 
@@ -131,8 +133,8 @@ def test_first_admin_command_is_idempotent(scratch_copy: Path) -> None:
     run(scratch_copy, "alembic", "upgrade", "head")
     first = run(scratch_copy, "python", "-m", "app.initial_data")
     second = run(scratch_copy, "python", "-m", "app.initial_data")
-    assert first.stdout.startswith("Created admin jane@example.com")
-    assert second.stdout.startswith("Kept existing admin jane@example.com")
+    assert first.stdout.startswith(f"Created admin {DEFAULTS['author_email']}")
+    assert second.stdout.startswith(f"Kept existing admin {DEFAULTS['author_email']}")
 
 
 @pytest.mark.slow
@@ -156,7 +158,10 @@ def test_baked_project_installs_and_passes_from_its_own_pyproject(
     assert tests.returncode == 0, tests.stdout + tests.stderr
     # The install puts the command line on the PATH of the environment, named after the project.
     shown = subprocess.run(
-        [str(venv / "bin/my_backend"), "settings"], cwd=scratch_copy, capture_output=True, text=True
+        [str(venv / "bin" / DEFAULTS["project_slug"]), "settings"],
+        cwd=scratch_copy,
+        capture_output=True,
+        text=True,
     )
     assert shown.returncode == 0, shown.stderr
     assert "SECRET_KEY=**********" in shown.stdout.splitlines()
@@ -222,7 +227,7 @@ def test_make_migrate_admin_and_migration_work_on_the_project(scratch_copy: Path
     created = make(scratch_copy, "admin")
     make(scratch_copy, "migration", "msg=nothing changed")
 
-    assert "Created admin jane@example.com" in created.stdout
+    assert f"Created admin {DEFAULTS['author_email']}" in created.stdout
     # The models match the migrations, so the new revision is empty.
     (revision,) = set((scratch_copy / "alembic/versions").glob("*.py")) - {
         scratch_copy / "alembic/versions/0001_initial.py",
@@ -269,20 +274,19 @@ AWKWARD_NAME = 'Café "Déjà" Vu\'s \\ {API} <&>'
 
 
 @pytest.fixture(scope="session")
-def awkward_project(cookies_session) -> Path:  # type: ignore[no-untyped-def]
+def awkward_project(bake_once: BakeOnce) -> Path:
     """A project whose name and description hold accents, quotes and backslashes."""
-    result = cookies_session.bake(
-        template=str(TEMPLATE_DIR),
-        extra_context={"project_name": AWKWARD_NAME, "project_description": AWKWARD_NAME},
-    )
-    assert result.exception is None, result.exception
-    return Path(result.project_path)
+    return bake_once(project_name=AWKWARD_NAME, project_description=AWKWARD_NAME)
 
 
-def test_awkward_answers_bake_into_parseable_python_and_toml(awkward_project: Path) -> None:
+def test_awkward_answers_bake_into_parseable_python_and_toml(
+    awkward_project: Path, tmp_path: Path
+) -> None:
     meta = tomllib.loads((awkward_project / "pyproject.toml").read_text(encoding="utf-8"))
     assert meta["project"]["description"] == AWKWARD_NAME
-    run(awkward_project, "python", "-m", "compileall", "-q", "app", "alembic", "tests")
+    # The bytecode goes to tmp_path: the bake is shared.
+    compile_all = ["python", "-m", "compileall", "-q", "app", "alembic", "tests"]
+    run(awkward_project, *compile_all, env={"PYTHONPYCACHEPREFIX": str(tmp_path)})
 
 
 def test_awkward_answers_reach_the_app_unchanged(awkward_project: Path) -> None:

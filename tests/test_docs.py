@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from tests.baking import TEMPLATE_DIR, Variant, run
+from tools.baking import TEMPLATE_DIR, Variant, run
 
 README_LIMIT_BYTES = 12 * 1024
 TEMPLATED_PROJECT = TEMPLATE_DIR / "{{cookiecutter.project_slug}}"

@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cookiecutter.main import cookiecutter
 
-from tests.baking import TEMPLATE_DIR, run
-from tests.serving import dotenv, served
+from tests.support import BakeOnce
+from tools.baking import dotenv, run
+from tools.serving import served
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -45,17 +45,20 @@ from playwright.sync_api import BrowserContext, Page, Route, sync_playwright  # 
 
 
 @pytest.fixture(scope="module")
-def served_docs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, str]]]:
+def served_docs(
+    bake_once: BakeOnce, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, dict[str, str]]]:
     """The default project, migrated, with its first admin, served on a free local port.
 
     Yields the base URL and the project's .env values; the server is stopped afterwards.
+    The database is a file of this test's, so the shared bake stays as it was.
     """
-    output = tmp_path_factory.mktemp("browser")
-    project = Path(cookiecutter(str(TEMPLATE_DIR), no_input=True, output_dir=str(output)))
-    run(project, "python", "-m", "app.cli", "migrate")
-    run(project, "python", "-m", "app.cli", "create-admin")
-    with served(project, output / "uvicorn.log") as base:
-        yield base, dotenv(project)
+    project, scratch = bake_once(), tmp_path_factory.mktemp("browser")
+    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{scratch / 'docs.db'}"}
+    run(project, "python", "-m", "app.cli", "migrate", env=env)
+    run(project, "python", "-m", "app.cli", "create-admin", env=env)
+    with served(project, scratch / "uvicorn.log", env) as base:
+        yield base, dotenv(project / ".env")
 
 
 @pytest.fixture

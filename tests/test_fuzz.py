@@ -17,18 +17,15 @@ time of each variant are shown at the end of the run (tests/conftest.py).
 import json
 import shutil
 import time
-import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
-from psycopg import sql
 
-from tests.baking import TEMPLATE_DIR, Variant, matrix, run, variant_id
-from tests.postgres_cluster import throwaway_cluster
+from tools.baking import Variant, bake, matrix, run, variant_id
+from tools.postgres_cluster import new_database
 
 FUZZ_MODULE = Path(__file__).with_name("fuzz_app.py")
 MAX_EXAMPLES = 50
@@ -52,13 +49,6 @@ FUZZED = [
 ]
 
 
-@pytest.fixture(scope="session")
-def fuzz_postgres_server() -> Iterator[str]:
-    """A PostgreSQL server for the fuzzed PostgreSQL variant, started on first use."""
-    with throwaway_cluster() as url:
-        yield url
-
-
 @pytest.fixture(scope="session", params=FUZZED)
 def fuzzed_variant(request: pytest.FixtureRequest) -> Variant:
     """One fuzzed variant."""
@@ -70,11 +60,7 @@ def _database_url(variant: Variant, request: pytest.FixtureRequest, folder: Path
     """A fresh, empty database for the variant: an SQLite file, or a PostgreSQL database."""
     if variant["database"] != "postgresql":
         return f"sqlite+aiosqlite:///{folder / 'fuzz.db'}"
-    server: str = request.getfixturevalue("fuzz_postgres_server")
-    name = f"fuzz_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(f"{server.replace('+psycopg', '')}/postgres", autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    return f"{server}/{name}"
+    return new_database(request.getfixturevalue("postgres_server"), "fuzz")
 
 
 @pytest.fixture(scope="session")
@@ -83,11 +69,11 @@ def fuzz_report(
     request: pytest.FixtureRequest,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> dict[str, Any]:
-    """Bake, migrate and fuzz the variant once; return the fuzzer's report."""
+    """Bake, migrate and fuzz the variant once; return the fuzzer's report.
+
+    A bake of its own, not a shared one: the fuzzing module is copied into it."""
     folder = tmp_path_factory.mktemp("fuzz")
-    answers = (f"{name}={answer}" for name, answer in fuzzed_variant.items())
-    run(TEMPLATE_DIR, "cookiecutter", "--no-input", str(TEMPLATE_DIR), "-o", str(folder), *answers)
-    (project,) = (path for path in folder.iterdir() if path.is_dir())
+    project = bake(folder / "bake", **fuzzed_variant)
     jwt = fuzzed_variant["auth"] == "jwt"
     env = {
         "ENVIRONMENT": "test",

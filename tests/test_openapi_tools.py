@@ -33,9 +33,9 @@ from typing import Any
 
 import pytest
 
-from tests.baking import BIN, TEMPLATE_DIR, Variant, matrix, run
-from tests.postgres_cluster import new_database
-from tests.serving import call, served
+from tools.baking import BIN, TEMPLATE_DIR, Variant, matrix, run
+from tools.postgres_cluster import new_database
+from tools.serving import call, served
 
 NODE_TOOLS = TEMPLATE_DIR / "build" / "node-tools"
 # npm package, pinned version, and the command it installs.
@@ -110,8 +110,8 @@ def document(baked: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _tool(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     """Run a tool with the shared environment's commands (ruff, for the generator) on PATH."""
-    env = {**os.environ, **LINTER_ENV, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
-    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+    env = {**LINTER_ENV, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
+    return run(cwd, *command, env=env, check=False, timeout=300)
 
 
 def test_redocly_recommended_rules_find_nothing(redocly: Path, document: Path) -> None:

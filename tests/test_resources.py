@@ -15,17 +15,9 @@ from typing import Any
 
 import pytest
 
-from tests.baking import (
-    BIN,
-    CHOICES,
-    Variant,
-    bake,
-    migrate_both_ways,
-    run,
-    short_of_full_coverage,
-    suite_coverage,
-)
-from tests.postgres_cluster import new_database
+from tests.support import BakeOnce, migrate_both_ways, short_of_full_coverage, suite_coverage
+from tools.baking import BIN, CHOICES, Variant, bake, run
+from tools.postgres_cluster import new_database
 
 # A field of every type; the resource and some fields are named like SQL's reserved words,
 # which must work on both databases (SQLAlchemy quotes them).
@@ -138,9 +130,9 @@ def _differences(left: Path, right: Path) -> list[str]:
 
 @pytest.mark.parametrize("auth", CHOICES["auth"])
 def test_the_example_resource_is_what_the_generator_makes_of_its_spec(
-    auth: str, tmp_path: Path
+    auth: str, bake_once: BakeOnce, tmp_path: Path
 ) -> None:
-    shipped = bake(tmp_path / "shipped", auth=auth)
+    shipped = bake_once(auth=auth)
     added = bake(tmp_path / "added", auth=auth, include_example_resource="no")
 
     new_resource(added, *ITEMS)

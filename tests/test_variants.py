@@ -15,18 +15,15 @@ from typing import Any
 
 import pytest
 
-from tests.baking import (
-    CHOICES,
-    PAIRED,
-    Variant,
-    matrix,
+from tests.support import (
+    empty_paths,
     migrate_both_ways,
-    run,
     short_of_full_coverage,
     suite_coverage,
     template_leftovers,
 )
-from tests.postgres_cluster import new_database
+from tools.baking import CHOICES, PAIRED, Variant, matrix, run
+from tools.postgres_cluster import new_database
 
 
 def test_matrix_bakes_every_answer_of_every_choice() -> None:
@@ -63,13 +60,7 @@ def test_no_template_syntax_is_left_in_any_file(baked: Path) -> None:
 
 
 def test_no_empty_file_or_folder_is_left(baked: Path) -> None:
-    empty = [
-        str(path.relative_to(baked))
-        for path in baked.rglob("*")
-        if (path.is_dir() and not any(path.iterdir()))
-        or (path.is_file() and path.stat().st_size == 0)
-    ]
-    assert empty == []
+    assert empty_paths(baked) == []
 
 
 def test_ruff_passes(baked: Path) -> None:

@@ -1,4 +1,5 @@
-"""Baked projects stay current with cruft: `cruft create`, `cruft check`, `cruft update`.
+"""A baked project's life after the bake: it stays current with cruft (`cruft create`,
+`cruft check`, `cruft update`).
 
 Each test works on git repositories in a temporary folder, never on this one:
 
@@ -12,54 +13,19 @@ environment, like the baked projects' own.
 """
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.baking import TEMPLATE_DIR, run
+from tools.baking import TEMPLATE_DIR, run
+from tools.snapshots import commit_all, git, snapshot
 
 pytestmark = pytest.mark.xdist_group("cruft")
 
-GIT = [
-    "git",
-    "-c",
-    "user.name=Template Tests",
-    "-c",
-    "user.email=template-tests@example.com",
-    "-c",
-    "init.defaultBranch=main",
-    "-c",
-    "commit.gpgsign=false",
-]
 # The commit of the real template that a project is first baked at in the upgrade test.
 OLD_COMMIT_SUBJECT = "Variant options in cookiecutter.json"
 TEMPLATE_PROJECT = "{{cookiecutter.project_slug}}"
-
-
-def git(cwd: Path, *args: str) -> str:
-    """Run git in `cwd` with a fixed identity; return its output."""
-    result = subprocess.run([*GIT, *args], cwd=cwd, capture_output=True, text=True)
-    assert result.returncode == 0, f"git {' '.join(args)}:\n{result.stdout}\n{result.stderr}"
-    return result.stdout
-
-
-def _copy_working_tree(destination: Path) -> None:
-    """Copy the template's files as they are now (tracked or new, not ignored)."""
-    listed = git(TEMPLATE_DIR, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
-    for relative in filter(None, listed.split("\0")):
-        source = TEMPLATE_DIR / relative
-        if source.is_file():
-            target = destination / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
-
-
-def _commit_all(repo: Path, message: str) -> str:
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "--allow-empty", "-m", message)
-    return git(repo, "rev-parse", "HEAD").strip()
 
 
 def cruft(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -67,13 +33,16 @@ def cruft(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProc
     return run(cwd, "cruft", *args, check=check)
 
 
-def bake(template: Path, output: Path, *options: str) -> Path:
-    """`cruft create` the default project into `output`; commit it as a team would."""
+def cruft_create(template: Path, output: Path, *options: str) -> Path:
+    """`cruft create` the default project into `output`; commit it as a team would.
+
+    Not tools/baking.py's `bake`: cruft's own bake is what these tests are about (it
+    records the template and its commit in .cruft.json)."""
     output.mkdir()
     cruft(output, "create", str(template), "--no-input", "--output-dir", str(output), *options)
     (project,) = (path for path in output.iterdir() if path.is_dir())
     git(project, "init", "-q")
-    _commit_all(project, "Baked with cruft")
+    commit_all(project, "Baked with cruft")
     return project
 
 
@@ -95,15 +64,14 @@ def _files(root: Path) -> dict[str, bytes]:
 def template(tmp_path: Path) -> Path:
     """A git repository with one commit: the template as it is in the working tree."""
     repo = tmp_path / "template"
-    repo.mkdir()
-    _copy_working_tree(repo)
+    snapshot(repo)
     git(repo, "init", "-q")
-    _commit_all(repo, "The template as it is")
+    commit_all(repo, "The template as it is")
     return repo
 
 
 def test_a_project_baked_with_cruft_is_up_to_date(template: Path, tmp_path: Path) -> None:
-    project = bake(template, tmp_path / "out")
+    project = cruft_create(template, tmp_path / "out")
 
     state = json.loads((project / ".cruft.json").read_text(encoding="utf-8"))
     assert state["commit"] == git(template, "rev-parse", "HEAD").strip()
@@ -113,7 +81,7 @@ def test_a_project_baked_with_cruft_is_up_to_date(template: Path, tmp_path: Path
 def test_cruft_update_brings_a_template_change_into_the_project(
     template: Path, tmp_path: Path
 ) -> None:
-    project = bake(template, tmp_path / "out")
+    project = cruft_create(template, tmp_path / "out")
     env_before = (project / ".env").read_bytes()
     readme = template / TEMPLATE_PROJECT / "README.md"
     readme.write_text(
@@ -124,7 +92,7 @@ def test_cruft_update_brings_a_template_change_into_the_project(
         example.read_text(encoding="utf-8") + "\n# A setting the template added.\n",
         encoding="utf-8",
     )
-    _commit_all(template, "Change the README and .env.example")
+    commit_all(template, "Change the README and .env.example")
 
     assert cruft(project, "check", check=False).returncode != 0
     cruft(project, "update", "-y")
@@ -156,7 +124,7 @@ def test_cruft_update_brings_a_template_change_into_the_project(
 def test_cruft_update_never_rewrites_the_secrets_of_a_project(
     template: Path, tmp_path: Path
 ) -> None:
-    project = bake(template, tmp_path / "out")
+    project = cruft_create(template, tmp_path / "out")
     env_before = (project / ".env").read_bytes()
     # Each bake of the template writes fresh secrets: so does cruft's, for its diff.
     example = template / TEMPLATE_PROJECT / ".env.example"
@@ -164,7 +132,7 @@ def test_cruft_update_never_rewrites_the_secrets_of_a_project(
         example.read_text(encoding="utf-8").replace("LOG_LEVEL=INFO", "LOG_LEVEL=WARNING"),
         encoding="utf-8",
     )
-    _commit_all(template, "Quieter logs by default")
+    commit_all(template, "Quieter logs by default")
 
     cruft(project, "update", "-y")
 
@@ -183,8 +151,8 @@ def template_history(tmp_path: Path) -> tuple[Path, str]:
     if not old:
         pytest.skip(f"no commit '{OLD_COMMIT_SUBJECT}' in this clone's history (shallow?)")
     git(clone, "rm", "-q", "-r", ".")
-    _copy_working_tree(clone)
-    _commit_all(clone, "The template as it is in the working tree")
+    snapshot(clone)
+    commit_all(clone, "The template as it is in the working tree")
     return clone, old[-1]
 
 
@@ -193,7 +161,7 @@ def test_an_old_project_updates_to_the_current_template_and_passes_its_tests(
     template_history: tuple[Path, str], tmp_path: Path
 ) -> None:
     template, old_commit = template_history
-    project = bake(template, tmp_path / "old", "--checkout", old_commit)
+    project = cruft_create(template, tmp_path / "old", "--checkout", old_commit)
     env_before = (project / ".env").read_bytes()
     # The one manual step for projects baked before [tool.cruft] skip existed (README:
     # "Keeping a project current"): skip .env in .cruft.json before the first update.
@@ -201,7 +169,7 @@ def test_an_old_project_updates_to_the_current_template_and_passes_its_tests(
     (project / ".cruft.json").write_text(
         json.dumps({**state, "skip": [".env"]}, indent=2) + "\n", encoding="utf-8"
     )
-    _commit_all(project, "Skip .env on template updates")
+    commit_all(project, "Skip .env on template updates")
 
     cruft(project, "update", "-y")
 
@@ -209,6 +177,6 @@ def test_an_old_project_updates_to_the_current_template_and_passes_its_tests(
     assert (project / ".env").read_bytes() == env_before
     assert cruft(project, "check").returncode == 0
     # Nothing was changed by hand, so the update gives exactly what a fresh bake gives.
-    fresh = bake(template, tmp_path / "fresh")
+    fresh = cruft_create(template, tmp_path / "fresh")
     assert _files(project) == _files(fresh)
     run(project, "python", "-m", "pytest", "-p", "no:cacheprovider", "-q")

@@ -1,4 +1,5 @@
-"""A throwaway PostgreSQL cluster on 127.0.0.1 for the tests of `postgresql` variants.
+"""A throwaway PostgreSQL cluster on 127.0.0.1 for the tests and the benchmark of the
+`postgresql` variants.
 
 The server binaries refuse to run as root, so as root the cluster runs as the
 `postgres` user. The cluster lives in a temporary folder and is removed on exit.
@@ -18,13 +19,9 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from tools.serving import free_port
+
 SUPERUSER = "postgres"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _as_server_user(command: list[str]) -> list[str]:
@@ -55,7 +52,7 @@ def throwaway_cluster() -> Iterator[str]:
     if os.geteuid() == 0:
         shutil.chown(root, user="postgres")
         shutil.chown(sockets, user="postgres")
-    port = _free_port()
+    port = free_port()
     pg_ctl = _binary("pg_ctl")
     try:
         subprocess.run(

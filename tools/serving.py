@@ -1,8 +1,8 @@
-"""Serving a baked project with uvicorn on 127.0.0.1, for tests that need a real server."""
+"""Serving a baked project with uvicorn on 127.0.0.1, for tests that need a real server,
+and the small HTTP client that they and the benchmark call it with."""
 
 import contextlib
 import json
-import os
 import socket
 import subprocess
 import time
@@ -13,37 +13,34 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-import pytest
+from tools.baking import BIN, clean_environment
 
-from tests.baking import BIN
+HOST = "127.0.0.1"
+
+
+class ServerError(RuntimeError):
+    """The server did not start, or stopped answering."""
 
 
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def dotenv(project: Path) -> dict[str, str]:
-    """The settings of the project's `.env` file."""
-    lines = (project / ".env").read_text(encoding="utf-8").splitlines()
-    return dict(line.split("=", 1) for line in lines if "=" in line and not line.startswith("#"))
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
 
 
 def _wait_until_up(url: str, server: subprocess.Popen[bytes], seconds: float = 20) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            pytest.fail(f"uvicorn exited with {server.returncode}")
+            raise ServerError(f"uvicorn exited with {server.returncode}")
         try:
             with urllib.request.urlopen(url, timeout=1) as response:
                 if response.status == 200:
                     return
         except OSError:
             time.sleep(0.1)
-    pytest.fail(f"{url} did not answer within {seconds} s")
+    raise ServerError(f"{url} did not answer within {seconds} s")
 
 
 @contextlib.contextmanager
@@ -54,13 +51,12 @@ def served(project: Path, log: Path, env: Mapping[str, str] | None = None) -> It
     project's `.env` still applies to what it does not set). Output goes to `log`.
     """
     port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COV_"))}
-    environment.update(PYTHONDONTWRITEBYTECODE="1", **(env or {}))
+    base = f"http://{HOST}:{port}"
+    environment = clean_environment({"PYTHONDONTWRITEBYTECODE": "1", **(env or {})})
     uvicorn = [str(BIN / "python"), "-m", "uvicorn", "app.main:app"]
     with log.open("wb") as output:
         server = subprocess.Popen(
-            [*uvicorn, "--host", "127.0.0.1", "--port", str(port)],
+            [*uvicorn, "--host", HOST, "--port", str(port)],
             cwd=project,
             env=environment,
             stdout=output,

@@ -4,7 +4,7 @@ pyproject.toml, for every variant of the matrix.
 The template's tests run every baked project's checks in one shared environment; this
 script fills that environment from the generated pyproject.toml files, so the lists of
 dependencies live in one place: the template. Run it as
-`python -m tests.baked_requirements OUTPUT_FILE` from the repository root.
+`python -m tools.baked_requirements OUTPUT_FILE` from the repository root.
 """
 
 import sys
@@ -12,9 +12,7 @@ import tempfile
 import tomllib
 from pathlib import Path
 
-from cookiecutter.main import cookiecutter
-
-from tests.baking import TEMPLATE_DIR, matrix
+from tools.baking import bake, matrix
 
 
 def baked_requirements() -> list[str]:
@@ -22,13 +20,8 @@ def baked_requirements() -> list[str]:
     requirements: dict[str, None] = {}
     with tempfile.TemporaryDirectory() as scratch:
         for index, variant in enumerate(matrix()):
-            project = cookiecutter(
-                str(TEMPLATE_DIR),
-                no_input=True,
-                extra_context=variant,
-                output_dir=str(Path(scratch) / str(index)),
-            )
-            meta = tomllib.loads((Path(project) / "pyproject.toml").read_text(encoding="utf-8"))
+            project = bake(Path(scratch) / str(index), **variant)
+            meta = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
             table = meta["project"]
             requirements.update(dict.fromkeys(table["dependencies"]))
             requirements.update(dict.fromkeys(table["optional-dependencies"]["dev"]))
@@ -36,5 +29,4 @@ def baked_requirements() -> list[str]:
 
 
 if __name__ == "__main__":
-    # A file, not stdout: the post-generation hook prints to stdout while baking.
     Path(sys.argv[1]).write_text("\n".join(baked_requirements()) + "\n", encoding="utf-8")

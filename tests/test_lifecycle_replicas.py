@@ -1,26 +1,23 @@
 """The generated app keeps no state in its processes: two replicas on one PostgreSQL agree.
 
-The PostgreSQL variant is baked, migrated on a throwaway cluster and served by two separate
-uvicorn processes on their own ports, as two workers or two replicas behind a load balancer
-would be. A client alternates between them: a token issued by one is honoured by the other,
-a refresh token rotated by one is reused on the other and revokes the session everywhere,
-a logout on one ends access on the other, and failed logins counted by both lock the
-account on both.
+The PostgreSQL variant is baked, migrated on a fresh database of the worker's throwaway
+cluster and served by two separate uvicorn processes on their own ports, as two workers or
+two replicas behind a load balancer would be. A client alternates between them: a token
+issued by one is honoured by the other, a refresh token rotated by one is reused on the
+other and revokes the session everywhere, a logout on one ends access on the other, and
+failed logins counted by both lock the account on both.
 """
 
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
-from cookiecutter.main import cookiecutter
-from psycopg import sql
 
-from tests.baking import TEMPLATE_DIR, run
-from tests.postgres_cluster import throwaway_cluster
-from tests.serving import call, served
+from tests.support import BakeOnce
+from tools.baking import run
+from tools.postgres_cluster import new_database
+from tools.serving import call, served
 
 pytestmark = pytest.mark.xdist_group("replicas")
 
@@ -30,29 +27,20 @@ MAX_FAILURES = 4
 
 
 @pytest.fixture(scope="module")
-def replicas(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+def replicas(
+    bake_once: BakeOnce, postgres_server: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, str]]:
     """Two servers of the PostgreSQL variant on one migrated database; yields their URLs."""
-    output = tmp_path_factory.mktemp("replicas")
-    project = Path(
-        cookiecutter(
-            str(TEMPLATE_DIR),
-            no_input=True,
-            output_dir=str(output),
-            extra_context={"database": "postgresql"},
-        )
-    )
-    with throwaway_cluster() as server:
-        name = f"replicas_{uuid.uuid4().hex[:12]}"
-        admin_url = f"{server.replace('+psycopg', '')}/postgres"
-        with psycopg.connect(admin_url, autocommit=True) as connection:
-            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        env = {"DATABASE_URL": f"{server}/{name}", "LOGIN_MAX_FAILURES": str(MAX_FAILURES)}
-        run(project, "python", "-m", "app.cli", "migrate", env=env)
-        with (
-            served(project, output / "replica-a.log", env) as first,
-            served(project, output / "replica-b.log", env) as second,
-        ):
-            yield first, second
+    project = bake_once(database="postgresql")
+    logs = tmp_path_factory.mktemp("replicas")
+    url = new_database(postgres_server, "replicas")
+    env = {"DATABASE_URL": url, "LOGIN_MAX_FAILURES": str(MAX_FAILURES)}
+    run(project, "python", "-m", "app.cli", "migrate", env=env)
+    with (
+        served(project, logs / "replica-a.log", env) as first,
+        served(project, logs / "replica-b.log", env) as second,
+    ):
+        yield first, second
 
 
 def _sign_up(base: str) -> str:
