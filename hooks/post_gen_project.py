@@ -1,13 +1,14 @@
 """Finish the generated project: prune what the answers left out, write ``.env``.
 
 Cookiecutter renders this file with Jinja and runs it inside the generated project.
-The answers arrive through Jinja's ``tojson`` filter inside a raw string, so they are
-JSON data, never Python code. Unrendered, the module still imports, so the tests call
-its functions directly.
+Cookiecutter's context (the answers, and keys of its own that start with ``_``) arrives
+through Jinja's ``tojson`` filter inside a raw string, so it is JSON data, never Python
+code. Unrendered, the module still imports, so the tests call its functions directly.
 
-``OPTIONAL_PATHS`` is the one place that knows which files belong to which answer.
-``.env`` is written only when it does not exist yet, so re-generating over an
-existing project never rewrites its secrets. Both steps are safe to run again.
+``KEPT_WHEN`` names every file and folder that belongs to an answer, under the condition
+on the answers that keeps it. ``.env`` is written only when it does not exist yet, so
+re-generating over an existing project never rewrites its secrets. Both steps are safe to
+run again.
 """
 
 import json
@@ -16,22 +17,19 @@ import re
 import secrets
 import shutil
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
-ANSWERS_JSON = r"""{
-    "project_name": {{ cookiecutter.project_name | tojson }},
-    "project_slug": {{ cookiecutter.project_slug | tojson }},
-    "project_description": {{ cookiecutter.project_description | tojson }},
-    "author_name": {{ cookiecutter.author_name | tojson }},
-    "author_email": {{ cookiecutter.author_email | tojson }},
-    "python_version": {{ cookiecutter.python_version | tojson }},
-    "database": {{ cookiecutter.database | tojson }},
-    "auth": {{ cookiecutter.auth | tojson }},
-    "include_example_resource": {{ cookiecutter.include_example_resource | tojson }},
-    "docker": {{ cookiecutter.docker | tojson }},
-    "ci": {{ cookiecutter.ci | tojson }}
-}"""
+CONTEXT_JSON = r"""{{ cookiecutter | tojson }}"""
+
+Answers = Mapping[str, str]
+
+
+def answers_of(context: Mapping[str, Any]) -> dict[str, Any]:
+    """The answers in cookiecutter's context: every key but its own, which start with ``_``."""
+    return {key: value for key, value in context.items() if not key.startswith("_")}
+
 
 ENV_EXAMPLE = ".env.example"
 # The example resource is what the project's own `new-resource` command makes of this spec;
@@ -39,56 +37,86 @@ ENV_EXAMPLE = ".env.example"
 EXAMPLE_RESOURCE = ("item", ["title:str(200)", "description:str(2000)?"])
 ENV_FILE = ".env"
 
-# Path (file or folder, relative to the project) -> (question, answers that keep it).
-# Every other answer removes the path; folders left empty are removed too. A path that
-# depends on several questions joins them with "+", and its answers join theirs the same
-# way: ("auth+include_example_resource", frozenset({"jwt+yes"})) keeps a path only then.
-OPTIONAL_PATHS: dict[str, tuple[str, frozenset[str]]] = {
-    "tests/fixtures/sqlite_database.py": ("database", frozenset({"sqlite"})),
-    "tests/unit/repositories/test_sqlite_connections.py": ("database", frozenset({"sqlite"})),
-    "tests/fixtures/postgresql_database.py": ("database", frozenset({"postgresql"})),
-    "Dockerfile": ("docker", frozenset({"yes"})),
-    ".dockerignore": ("docker", frozenset({"yes"})),
-    "compose.yaml": ("docker", frozenset({"yes"})),
-    "docs/docker.md": ("docker", frozenset({"yes"})),
-    ".github": ("ci", frozenset({"github"})),
-    ".gitlab-ci.yml": ("ci", frozenset({"gitlab"})),
+
+# The conditions on the answers that decide which files a bake keeps.
+def sqlite(answers: Answers) -> bool:
+    return answers["database"] == "sqlite"
+
+
+def postgresql(answers: Answers) -> bool:
+    return answers["database"] == "postgresql"
+
+
+def docker(answers: Answers) -> bool:
+    return answers["docker"] == "yes"
+
+
+def github_ci(answers: Answers) -> bool:
+    return answers["ci"] == "github"
+
+
+def gitlab_ci(answers: Answers) -> bool:
+    return answers["ci"] == "gitlab"
+
+
+def jwt(answers: Answers) -> bool:
+    return answers["auth"] == "jwt"
+
+
+def example_resource(answers: Answers) -> bool:
+    return answers["include_example_resource"] == "yes"
+
+
+# Condition on the answers -> the paths (files or folders, relative to the project) that
+# belong to it. When the condition is false they are removed, and so are the folders left
+# empty. `example_resource` has no entry: add_example_resource writes its files.
+KEPT_WHEN: dict[Callable[[Answers], bool], tuple[str, ...]] = {
+    sqlite: (
+        "tests/fixtures/sqlite_database.py",
+        "tests/unit/repositories/test_sqlite_connections.py",
+    ),
+    postgresql: ("tests/fixtures/postgresql_database.py",),
+    docker: ("Dockerfile", ".dockerignore", "compose.yaml", "docs/docker.md"),
+    github_ci: (".github",),
+    gitlab_ci: (".gitlab-ci.yml",),
     # Authentication: users, roles, tokens and the first admin.
-    "app/api/v1/auth.py": ("auth", frozenset({"jwt"})),
-    "app/api/v1/users.py": ("auth", frozenset({"jwt"})),
-    "app/core/security.py": ("auth", frozenset({"jwt"})),
-    "docs/security.md": ("auth", frozenset({"jwt"})),
-    "app/initial_data.py": ("auth", frozenset({"jwt"})),
-    "app/models/auth_session.py": ("auth", frozenset({"jwt"})),
-    "app/models/login_throttle.py": ("auth", frozenset({"jwt"})),
-    "app/models/user.py": ("auth", frozenset({"jwt"})),
-    "app/repositories/sql/auth_sessions.py": ("auth", frozenset({"jwt"})),
-    "app/repositories/sql/login_throttles.py": ("auth", frozenset({"jwt"})),
-    "app/repositories/sql/users.py": ("auth", frozenset({"jwt"})),
-    "app/schemas/auth.py": ("auth", frozenset({"jwt"})),
-    "app/schemas/user.py": ("auth", frozenset({"jwt"})),
-    "app/services/auth.py": ("auth", frozenset({"jwt"})),
-    "app/services/passwords.py": ("auth", frozenset({"jwt"})),
-    "app/services/users.py": ("auth", frozenset({"jwt"})),
-    "tests/fixtures/http.py": ("auth", frozenset({"jwt"})),
-    "tests/integration/api/test_access.py": ("auth", frozenset({"jwt"})),
-    "tests/integration/api/test_attacks.py": ("auth", frozenset({"jwt"})),
-    "tests/integration/api/test_auth.py": ("auth", frozenset({"jwt"})),
-    "tests/integration/api/test_users.py": ("auth", frozenset({"jwt"})),
-    "tests/integration/test_initial_data.py": ("auth", frozenset({"jwt"})),
-    "tests/unit/core/test_security.py": ("auth", frozenset({"jwt"})),
-    "tests/unit/repositories/test_sql_auth_sessions.py": ("auth", frozenset({"jwt"})),
-    "tests/unit/repositories/test_sql_login_throttles.py": ("auth", frozenset({"jwt"})),
-    "tests/unit/repositories/test_sql_users.py": ("auth", frozenset({"jwt"})),
-    "tests/unit/services/test_auth_service.py": ("auth", frozenset({"jwt"})),
-    "tests/unit/services/test_passwords.py": ("auth", frozenset({"jwt"})),
-    "tests/unit/services/test_user_service.py": ("auth", frozenset({"jwt"})),
-    "alembic/versions/0001_initial.py": ("auth", frozenset({"jwt"})),
-    "tests/fixtures/factories.py": ("auth", frozenset({"jwt"})),
-    "tests/fixtures/fakes_auth.py": ("auth", frozenset({"jwt"})),
-    "app/repositories/users.py": ("auth", frozenset({"jwt"})),
-    "app/repositories/auth_sessions.py": ("auth", frozenset({"jwt"})),
-    "app/repositories/login_throttles.py": ("auth", frozenset({"jwt"})),
+    jwt: (
+        "alembic/versions/0001_initial.py",
+        "app/api/v1/auth.py",
+        "app/api/v1/users.py",
+        "app/core/security.py",
+        "app/initial_data.py",
+        "app/models/auth_session.py",
+        "app/models/login_throttle.py",
+        "app/models/user.py",
+        "app/repositories/auth_sessions.py",
+        "app/repositories/login_throttles.py",
+        "app/repositories/users.py",
+        "app/repositories/sql/auth_sessions.py",
+        "app/repositories/sql/login_throttles.py",
+        "app/repositories/sql/users.py",
+        "app/schemas/auth.py",
+        "app/schemas/user.py",
+        "app/services/auth.py",
+        "app/services/passwords.py",
+        "app/services/users.py",
+        "docs/security.md",
+        "tests/fixtures/factories.py",
+        "tests/fixtures/fakes_auth.py",
+        "tests/fixtures/http.py",
+        "tests/integration/api/test_access.py",
+        "tests/integration/api/test_attacks.py",
+        "tests/integration/api/test_auth.py",
+        "tests/integration/api/test_users.py",
+        "tests/integration/test_initial_data.py",
+        "tests/unit/core/test_security.py",
+        "tests/unit/repositories/test_sql_auth_sessions.py",
+        "tests/unit/repositories/test_sql_login_throttles.py",
+        "tests/unit/repositories/test_sql_users.py",
+        "tests/unit/services/test_auth_service.py",
+        "tests/unit/services/test_passwords.py",
+        "tests/unit/services/test_user_service.py",
+    ),
 }
 
 
@@ -103,7 +131,7 @@ def generate_secrets(answers: Mapping[str, str]) -> dict[str, str]:
     URL-safe characters (no quotes, spaces or ``#``, so no quoting is needed).
     Without authentication there are no secrets.
     """
-    if answers.get("auth", "jwt") == "none":
+    if not jwt(answers):
         return {}
     return {
         "SECRET_KEY": secrets.token_urlsafe(48),
@@ -172,16 +200,18 @@ def prune(project_dir: Path, answers: Mapping[str, str]) -> list[str]:
     changes nothing.
     """
     removed = []
-    for relative, (question, keep_for) in OPTIONAL_PATHS.items():
-        path = project_dir / relative
-        answer = "+".join(answers[part] for part in question.split("+"))
-        if answer in keep_for or not (path.exists() or path.is_symlink()):
+    for keep, paths in KEPT_WHEN.items():
+        if keep(answers):
             continue
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path)
-        else:
-            path.unlink()
-        removed.append(relative)
+        for relative in paths:
+            path = project_dir / relative
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            elif path.exists() or path.is_symlink():
+                path.unlink()
+            else:
+                continue
+            removed.append(relative)
     for folder in sorted(project_dir.rglob("*"), key=lambda p: len(p.parts), reverse=True):
         if folder.is_dir() and not folder.is_symlink() and not any(folder.iterdir()):
             folder.rmdir()
@@ -196,7 +226,7 @@ def add_example_resource(project_dir: Path, answers: Mapping[str, str]) -> bool:
     exactly what a user's bake holds. Baking again over the project (`--overwrite-if-exists`)
     rewrites the files the template holds, and so the generated ones too.
     """
-    if answers["include_example_resource"] != "yes":
+    if not example_resource(answers):
         return False
     sys.dont_write_bytecode = True
     sys.path.insert(0, str(project_dir))
@@ -206,9 +236,7 @@ def add_example_resource(project_dir: Path, answers: Mapping[str, str]) -> bool:
     finally:
         sys.path.remove(str(project_dir))
     name, fields = EXAMPLE_RESOURCE
-    resource = parse_resource(
-        name, fields, plural=None, public=False, auth=answers["auth"] == "jwt"
-    )
+    resource = parse_resource(name, fields, plural=None, public=False, auth=jwt(answers))
     for path in generate.FILES.values():
         revision = f"*_{resource.plural}"  # the revision's number follows the ones before it
         pattern = path.format(name=resource.name, plural=resource.plural, revision=revision)
@@ -220,7 +248,7 @@ def add_example_resource(project_dir: Path, answers: Mapping[str, str]) -> bool:
 
 def main() -> int:
     """Prune and write ``.env`` in the generated project; print what happened."""
-    answers = json.loads(ANSWERS_JSON)
+    answers = answers_of(json.loads(CONTEXT_JSON))
     env_path = Path.cwd() / ENV_FILE
     try:
         prune(Path.cwd(), answers)
@@ -233,7 +261,7 @@ def main() -> int:
     except (OSError, ImportError, ValueError) as error:
         print(f"ERROR: could not generate the example resource: {error}", file=sys.stderr)
         return 1
-    if written and answers["auth"] == "jwt":
+    if written and jwt(answers):
         print(
             f"Wrote {env_path} with a fresh SECRET_KEY and FIRST_ADMIN_PASSWORD "
             f"for the first admin {answers['author_email']}."

@@ -1,9 +1,10 @@
 """Validate every answer before cookiecutter writes any file of the project.
 
-Cookiecutter renders this file with Jinja and runs it. The answers arrive through
-Jinja's ``tojson`` filter inside a raw string, so quotes, backslashes or code in an
-answer are JSON data, never Python code. Unrendered, the module still imports, so
-the tests call ``validate`` directly.
+Cookiecutter renders this file with Jinja and runs it. Cookiecutter's context (the
+answers, and keys of its own that start with ``_``) arrives through Jinja's ``tojson``
+filter inside a raw string, so quotes, backslashes or code in an answer are JSON data,
+never Python code. Unrendered, the module still imports, so the tests call ``validate``
+directly.
 
 On a rejected answer this prints one ``ERROR:`` line per failed field to stderr,
 then a command that bakes again with every answer given, and exits with status 1;
@@ -21,30 +22,14 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-ANSWERS_JSON = r"""{
-    "project_name": {{ cookiecutter.project_name | tojson }},
-    "project_slug": {{ cookiecutter.project_slug | tojson }},
-    "project_description": {{ cookiecutter.project_description | tojson }},
-    "author_name": {{ cookiecutter.author_name | tojson }},
-    "author_email": {{ cookiecutter.author_email | tojson }},
-    "python_version": {{ cookiecutter.python_version | tojson }},
-    "database": {{ cookiecutter.database | tojson }},
-    "auth": {{ cookiecutter.auth | tojson }},
-    "include_example_resource": {{ cookiecutter.include_example_resource | tojson }},
-    "docker": {{ cookiecutter.docker | tojson }},
-    "ci": {{ cookiecutter.ci | tojson }}
-}"""
-# How the bake was asked for, as far as the context tells: cookiecutter sets `_template` (the
-# template argument as typed, abbreviations unexpanded), `_checkout` and `_repo_dir`; cruft
-# sets `_template` and `_commit` only. Neither records `--directory` as such.
-BAKE_JSON = r"""{
-    "template": {{ cookiecutter._template | default(none) | tojson }},
-    "checkout": {{ cookiecutter._checkout | default(none) | tojson }},
-    "repo_dir": {{ cookiecutter._repo_dir | default(none) | tojson }},
-    "cruft": {{ (cookiecutter._commit is defined) | tojson }}
-}"""
+CONTEXT_JSON = r"""{{ cookiecutter | tojson }}"""
 
-# The allowed values of every choice question; keep in step with cookiecutter.json.
+# The answers of every choice question, copied from cookiecutter.json, the list that
+# cookiecutter offers and checks. Only a replay file brings the hook an answer cookiecutter
+# did not check, and the hook cannot read cookiecutter.json in every bake: cruft's context
+# names no template folder, and for a local template cookiecutter's `_repo_dir` is the path
+# as typed, relative to a folder the hook does not know. tests/test_hooks_answers.py fails
+# when the two lists differ.
 CHOICES: dict[str, tuple[str, ...]] = {
     "python_version": ("3.11", "3.12", "3.13"),
     "database": ("sqlite", "postgresql"),
@@ -154,13 +139,28 @@ RULES: dict[str, tuple[tuple[Check, str], ...]] = {
             "the app refuses those as login emails",
         ),
     ),
-    "python_version": (one_of("python_version"),),
-    "database": (one_of("database"),),
-    "auth": (one_of("auth"),),
-    "include_example_resource": (one_of("include_example_resource"),),
-    "docker": (one_of("docker"),),
-    "ci": (one_of("ci"),),
+    **{field: (one_of(field),) for field in CHOICES},
 }
+
+
+def answers_of(context: Mapping[str, Any]) -> dict[str, Any]:
+    """The answers in cookiecutter's context: every key but its own, which start with ``_``."""
+    return {key: value for key, value in context.items() if not key.startswith("_")}
+
+
+def bake_of(context: Mapping[str, Any]) -> dict[str, Any]:
+    """How the bake was asked for, as far as the context tells.
+
+    Cookiecutter sets `_template` (the template argument as typed, abbreviations
+    unexpanded), `_checkout` and `_repo_dir`; cruft sets `_template` and `_commit` only.
+    Neither records `--directory` as such.
+    """
+    return {
+        "template": context.get("_template"),
+        "checkout": context.get("_checkout"),
+        "repo_dir": context.get("_repo_dir"),
+        "cruft": "_commit" in context,
+    }
 
 
 def show(value: Any, limit: int = 80) -> str:
@@ -278,7 +278,8 @@ def main() -> int:
     """Validate the rendered answers; print the refusal and return 1 if one breaks a rule."""
     # The hook runs in the project folder, which is always one folder inside the output
     # folder (local_extensions.project_folder), under cookiecutter and cruft alike.
-    lines = refusal(json.loads(ANSWERS_JSON), json.loads(BAKE_JSON), os.path.dirname(os.getcwd()))
+    context = json.loads(CONTEXT_JSON)
+    lines = refusal(answers_of(context), bake_of(context), os.path.dirname(os.getcwd()))
     for line in lines:
         print(line, file=sys.stderr)
     return 1 if lines else 0

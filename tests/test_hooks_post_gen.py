@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 
 from tests.support import BakeOnce, post_gen
-from tools.baking import TEMPLATE_DIR, bake, default_answers, dotenv
+from tools.baking import TEMPLATE_DIR, Variant, bake, default_answers, dotenv
 
 VALID_ANSWERS = default_answers()
+TEMPLATED_PROJECT = TEMPLATE_DIR / "{{cookiecutter.project_slug}}"
 
 # --- post_gen_project: .env ------------------------------------------------------------------
 
@@ -168,11 +169,8 @@ def test_prune_removes_paths_of_other_answers_and_the_folders_left_empty(
     (tmp_path / "Dockerfile").write_text("FROM scratch\n", encoding="utf-8")
     monkeypatch.setattr(
         post_gen,
-        "OPTIONAL_PATHS",
-        {
-            "ci/deep/workflow.yml": ("ci", frozenset({"gitlab"})),
-            "Dockerfile": ("docker", frozenset({"yes"})),
-        },
+        "KEPT_WHEN",
+        {post_gen.gitlab_ci: ("ci/deep/workflow.yml",), post_gen.docker: ("Dockerfile",)},
     )
 
     removed = post_gen.prune(tmp_path, VALID_ANSWERS)
@@ -181,18 +179,19 @@ def test_prune_removes_paths_of_other_answers_and_the_folders_left_empty(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["Dockerfile"]
 
 
-def test_prune_keeps_a_path_of_joined_questions_only_for_its_combination(
+def test_prune_keeps_a_path_whose_condition_joins_questions_only_when_it_holds(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "test_items.py").write_text("x = 1\n", encoding="utf-8")
     (tmp_path / "test_items_public.py").write_text("x = 1\n", encoding="utf-8")
+
+    def public_items(answers: post_gen.Answers) -> bool:
+        return post_gen.example_resource(answers) and not post_gen.jwt(answers)
+
     monkeypatch.setattr(
         post_gen,
-        "OPTIONAL_PATHS",
-        {
-            "test_items.py": ("auth+include_example_resource", frozenset({"jwt+yes"})),
-            "test_items_public.py": ("auth+include_example_resource", frozenset({"none+yes"})),
-        },
+        "KEPT_WHEN",
+        {post_gen.example_resource: ("test_items.py",), public_items: ("test_items_public.py",)},
     )
 
     post_gen.prune(tmp_path, VALID_ANSWERS)
@@ -204,17 +203,26 @@ def test_prune_twice_changes_nothing_the_second_time(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "Dockerfile").write_text("FROM scratch\n", encoding="utf-8")
-    monkeypatch.setattr(post_gen, "OPTIONAL_PATHS", {"Dockerfile": ("docker", frozenset({"no"}))})
-    post_gen.prune(tmp_path, VALID_ANSWERS)
+    monkeypatch.setattr(post_gen, "KEPT_WHEN", {post_gen.docker: ("Dockerfile",)})
+    post_gen.prune(tmp_path, {**VALID_ANSWERS, "docker": "no"})
 
-    assert post_gen.prune(tmp_path, VALID_ANSWERS) == []
+    assert post_gen.prune(tmp_path, {**VALID_ANSWERS, "docker": "no"}) == []
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_every_path_the_rules_name_is_in_the_template_once() -> None:
+    named = [path for paths in post_gen.KEPT_WHEN.values() for path in paths]
+
+    assert [path for path in named if not (TEMPLATED_PROJECT / path).exists()] == []
+    assert len(named) == len(set(named))
 
 
 def test_post_gen_main_fails_loudly_when_a_key_is_missing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / ".env.example").write_text("SECRET_KEY=change-me\n", encoding="utf-8")
-    monkeypatch.setattr(post_gen, "ANSWERS_JSON", json.dumps(VALID_ANSWERS))
+    context = {**VALID_ANSWERS, "_template": "gh:org/repo"}
+    monkeypatch.setattr(post_gen, "CONTEXT_JSON", json.dumps(context))
     monkeypatch.chdir(tmp_path)
 
     assert post_gen.main() == 1
@@ -255,3 +263,31 @@ def test_rebake_over_existing_project_keeps_its_env(tmp_path: Path) -> None:
     bake(tmp_path, "--overwrite-if-exists")
 
     assert (project / ".env").read_bytes() == env_before
+
+
+def files_of(root: Path, relative: str = "") -> set[str]:
+    """The files under `root / relative` (a file or a folder), relative to `root`."""
+    path = root / relative
+    if path.is_file():
+        return {relative}
+    return {
+        str(f.relative_to(root))
+        for f in path.rglob("*")
+        if f.is_file() and "__pycache__" not in f.parts
+    }
+
+
+def test_a_bake_lacks_exactly_the_template_files_its_answers_leave_out(
+    baked: Path, variant: Variant
+) -> None:
+    left_out = {
+        name
+        for keep, paths in post_gen.KEPT_WHEN.items()
+        if not keep(variant)
+        for path in paths
+        for name in files_of(TEMPLATED_PROJECT, path)
+    }
+
+    missing = {name for name in files_of(TEMPLATED_PROJECT) if not (baked / name).exists()}
+
+    assert missing == left_out

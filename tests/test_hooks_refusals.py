@@ -185,8 +185,8 @@ def test_main_prints_the_refusal_to_stderr_with_the_output_folder(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     (tmp_path / "my_backend").mkdir()
-    monkeypatch.setattr(pre_gen, "ANSWERS_JSON", json.dumps({**VALID_ANSWERS, "ci": "jenkins"}))
-    monkeypatch.setattr(pre_gen, "BAKE_JSON", json.dumps(BAKE))
+    context = {**VALID_ANSWERS, "ci": "jenkins", "_template": "gh:org/repo", "_checkout": None}
+    monkeypatch.setattr(pre_gen, "CONTEXT_JSON", json.dumps(context))
     monkeypatch.chdir(tmp_path / "my_backend")
 
     assert pre_gen.main() == 1
