@@ -27,7 +27,15 @@ from cookiecutter.utils import create_env_with_context
 
 from local_extensions import PROJECT_FOLDER, project_folder
 from tests.support import pre_gen
-from tools.baking import BIN, CHOICES, QUESTIONS, TEMPLATE_DIR, default_answers, run
+from tools.baking import (
+    BIN,
+    CHOICES,
+    QUESTIONS,
+    TEMPLATE_DIR,
+    bake_command,
+    default_answers,
+    run,
+)
 from tools.snapshots import commit_all, git, snapshot
 
 VALID_ANSWERS = default_answers()
@@ -536,9 +544,8 @@ def test_a_slug_that_names_no_plain_folder_is_refused_by_name_and_changes_nothin
     (work / "unrelated.txt").write_text("mine\n", encoding="utf-8")
     before = entries(work)
 
-    result = run(
-        work, "cookiecutter", str(TEMPLATE_DIR), "--no-input", *overwrite, answer, check=False
-    )
+    name, value = answer.split("=", 1)
+    result = run(work, *bake_command(Path("."), *overwrite, **{name: value}), check=False)
 
     assert result.returncode != 0
     assert re.search(rf"^{re.escape(error)}", result.stderr, flags=re.MULTILINE), result.stderr
@@ -552,8 +559,7 @@ def test_a_parent_slug_into_a_new_output_folder_leaves_its_parent_alone(work: Pa
     (work / "out").mkdir()
     (work / "out" / "unrelated.txt").write_text("mine\n", encoding="utf-8")
 
-    command = ["cookiecutter", str(TEMPLATE_DIR), "--no-input", "-o", "out/new", "project_slug=.."]
-    result = run(work, *command, check=False)
+    result = run(work, *bake_command(Path("out/new"), project_slug=".."), check=False)
 
     assert result.returncode != 0
     assert "ERROR: project_slug='..' is invalid" in result.stderr
