@@ -12,6 +12,7 @@ from typing import Protocol, Self
 
 from app.repositories.auth_sessions import AuthSessionRepository
 from app.repositories.login_throttles import LoginThrottleRepository
+from app.repositories.mails import MailOutboxRepository
 from app.repositories.users import UserRepository
 {%- endif %}
 
@@ -38,6 +39,11 @@ class UnitOfWork(Protocol):
     @property
     def login_throttles(self) -> LoginThrottleRepository:
         """The failed-login counts, inside this transaction."""
+        ...
+
+    @property
+    def mails(self) -> MailOutboxRepository:
+        """The outbox, inside this transaction: a mail enqueued here is sent once it commits."""
         ...
 {%- endif %}
 

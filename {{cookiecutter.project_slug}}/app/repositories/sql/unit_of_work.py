@@ -16,6 +16,7 @@ from app.repositories.sql.database import read_session_factory
 from app.repositories.sql.flush import flush_or_conflict
 {%- if cookiecutter.auth == "jwt" %}
 from app.repositories.sql.login_throttles import SqlLoginThrottleRepository
+from app.repositories.sql.mails import SqlMailOutboxRepository
 from app.repositories.sql.users import SqlUserRepository
 {%- endif %}
 
@@ -66,6 +67,7 @@ class SqlUnitOfWork:
     users = repository(SqlUserRepository)
     auth_sessions = repository(SqlAuthSessionRepository)
     login_throttles = repository(SqlLoginThrottleRepository)
+    mails = repository(SqlMailOutboxRepository)
 {%- endif %}
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
