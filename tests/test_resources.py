@@ -7,6 +7,7 @@ refusal is one line and leaves the tree as it was.
 """
 
 import filecmp
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -49,16 +50,26 @@ def new_resource(project: Path, *args: str, check: bool = True) -> subprocess.Co
     return run(project, "python", "-m", "app.cli", "new-resource", *args, check=check)
 
 
+def readme_example(project: Path) -> list[str]:
+    """The arguments of the `new-resource` command that the project's README gives."""
+    command = f"{project.name} new-resource "
+    lines = (project / "README.md").read_text().splitlines()
+    (line,) = [line for line in lines if line.startswith(command)]
+    return shlex.split(line.removeprefix(command))
+
+
 def _fields(specs: list[str]) -> list[str]:
     return [arg for spec in specs for arg in ("--field", spec)]
 
 
 @pytest.fixture(scope="session")
 def generated(baked: Path, variant: Variant, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the variant's bake with generated resources: orders, and public notices."""
+    """A copy of the variant's bake with generated resources: orders, the README's notes,
+    and public notices."""
     copy = tmp_path_factory.mktemp("generated") / baked.name
     shutil.copytree(baked, copy)
     new_resource(copy, "order", *_fields(EVERY_TYPE))
+    new_resource(copy, *readme_example(copy))
     if variant["auth"] == "jwt":
         new_resource(copy, "notice", "--public", *_fields(["text:str(500)", "pinned:bool?"]))
     return copy

@@ -29,7 +29,9 @@ def project(tmp_path: Path) -> Path:
     return copy
 
 
-def _note(name: str = "note", *, public: bool = False) -> ResourceSpec:
+# Named so that no real resource takes the name: these tests must keep passing after the
+# project has resources of its own, `note` from the README's example among them.
+def _gizmo(name: str = "gizmo", *, public: bool = False) -> ResourceSpec:
     return parse_resource(
         name, ["title:str(200)", "body:text?"], plural=None, public=public, auth=AUTH
     )
@@ -40,11 +42,11 @@ def _snapshot(root: Path) -> dict[str, bytes]:
 
 
 def test_a_resource_has_a_file_in_every_layer_and_a_line_in_each_registry(project: Path) -> None:
-    changes = generate.plan(project, _note())
+    changes = generate.plan(project, _gizmo())
 
     created = {c.path for c in changes if c.created}
     edited = {c.path for c in changes if not c.created}
-    assert {"app/models/note.py", "app/api/v1/notes.py", "tests/fixtures/notes.py"} <= created
+    assert {"app/models/gizmo.py", "app/api/v1/gizmos.py", "tests/fixtures/gizmos.py"} <= created
     assert len(created) == len(generate.FILES)
     assert edited == {
         "app/repositories/unit_of_work.py",
@@ -58,14 +60,14 @@ def test_a_resource_has_a_file_in_every_layer_and_a_line_in_each_registry(projec
 def test_planning_writes_nothing(project: Path) -> None:
     before = _snapshot(project)
 
-    generate.plan(project, _note())
+    generate.plan(project, _gizmo())
 
     assert _snapshot(project) == before
 
 
 def test_writing_creates_and_edits_exactly_what_was_planned(project: Path) -> None:
     before = _snapshot(project)
-    changes = generate.plan(project, _note())
+    changes = generate.plan(project, _gizmo())
 
     generate.write(project, changes)
 
@@ -77,22 +79,22 @@ def test_writing_creates_and_edits_exactly_what_was_planned(project: Path) -> No
 
 
 def test_the_same_resource_twice_is_refused(project: Path) -> None:
-    generate.write(project, generate.plan(project, _note()))
+    generate.write(project, generate.plan(project, _gizmo()))
 
     with pytest.raises(SpecError) as refused:
-        generate.plan(project, _note())
+        generate.plan(project, _gizmo())
 
-    assert str(refused.value) == "resource 'note' exists already: app/models/note.py"
+    assert str(refused.value) == "resource 'gizmo' exists already: app/models/gizmo.py"
 
 
 def test_a_second_resource_chains_its_revision_on_the_first(project: Path) -> None:
-    generate.write(project, generate.plan(project, _note()))
-    (notes,) = [r for r in generate.Project(project).revisions() if r.endswith("_notes")]
+    generate.write(project, generate.plan(project, _gizmo()))
+    (gizmos,) = [r for r in generate.Project(project).revisions() if r.endswith("_gizmos")]
 
-    changes = generate.plan(project, _note("memo"))
+    changes = generate.plan(project, _gizmo("doodad"))
 
     (revision,) = [c for c in changes if c.path.startswith("alembic/versions/")]
-    assert f'down_revision: str | None = "{notes}"\n' in revision.text
+    assert f'down_revision: str | None = "{gizmos}"\n' in revision.text
 
 
 def test_a_registry_edited_by_hand_still_takes_the_insertion(project: Path) -> None:
@@ -102,11 +104,11 @@ def test_a_registry_edited_by_hand_still_takes_the_insertion(project: Path) -> N
         + "# Our own routes come last.\napi_router.include_router(health_router)\n"
     )
 
-    changes = generate.plan(project, _note())
+    changes = generate.plan(project, _gizmo())
 
     (edited,) = [c for c in changes if c.path == "app/api/v1/router.py"]
     assert edited.text.endswith(
-        "api_router.include_router(health_router)\napi_router.include_router(notes.router)\n"
+        "api_router.include_router(health_router)\napi_router.include_router(gizmos.router)\n"
     )
 
 
@@ -115,13 +117,13 @@ def test_a_registry_changed_beyond_recognition_stops_with_the_file_and_place(pro
     router.write_text(router.read_text().replace("api_router", "routes"))
 
     with pytest.raises(EditError) as refused:
-        generate.plan(project, _note())
+        generate.plan(project, _gizmo())
 
     assert str(refused.value).startswith("app/api/v1/router.py has no line like 'api_router = ")
 
 
 def test_a_write_that_fails_half_way_restores_every_file(project: Path) -> None:
-    changes = generate.plan(project, _note())
+    changes = generate.plan(project, _gizmo())
     (migration,) = [c for c in changes if c.path.startswith("alembic/versions/")]
     (project / migration.path).write_text("# in the way\n")
     before = _snapshot(project)
@@ -133,30 +135,30 @@ def test_a_write_that_fails_half_way_restores_every_file(project: Path) -> None:
 
 
 def test_a_name_whose_table_exists_is_refused(project: Path) -> None:
-    (project / "app/models/memo.py").write_text('class Memo:\n    __tablename__ = "note"\n')
+    (project / "app/models/doodad.py").write_text('class Doodad:\n    __tablename__ = "gizmo"\n')
 
     with pytest.raises(SpecError) as refused:
-        generate.plan(project, _note())
+        generate.plan(project, _gizmo())
 
-    assert str(refused.value) == "resource name 'note' clashes with the table 'note'"
+    assert str(refused.value) == "resource name 'gizmo' clashes with the table 'gizmo'"
 
 
 def test_a_plural_whose_routes_exist_is_refused(project: Path) -> None:
-    (project / "app/api/v1/extra.py").write_text('router = APIRouter(prefix="/notes")\n')
+    (project / "app/api/v1/extra.py").write_text('router = APIRouter(prefix="/gizmos")\n')
 
     with pytest.raises(SpecError) as refused:
-        generate.plan(project, _note())
+        generate.plan(project, _gizmo())
 
-    assert str(refused.value) == "plural 'notes' clashes with the routes of /notes"
+    assert str(refused.value) == "plural 'gizmos' clashes with the routes of /gizmos"
 
 
 def test_a_name_that_makes_a_name_twice_in_a_module_is_refused(project: Path) -> None:
-    spec = parse_resource("note", ["field:str(9)"], plural=None, public=False, auth=AUTH)
+    spec = parse_resource("gizmo", ["field:str(9)"], plural=None, public=False, auth=AUTH)
 
     with pytest.raises(SpecError) as refused:
         generate.plan(project, spec)
 
-    assert "makes the name Field twice in app/schemas/note.py" in str(refused.value)
+    assert "makes the name Field twice in app/schemas/gizmo.py" in str(refused.value)
 
 
 def test_several_alembic_heads_are_refused(project: Path) -> None:
@@ -167,7 +169,7 @@ def test_several_alembic_heads_are_refused(project: Path) -> None:
         )
 
     with pytest.raises(SpecError, match=r"^alembic has several heads \(.*\): merge them first"):
-        generate.plan(project, _note())
+        generate.plan(project, _gizmo())
 
 
 if AUTH:
@@ -177,14 +179,14 @@ if AUTH:
         security.write_text(
             security.read_text().replace(
                 '    USERS_MANAGE = "users:manage"',
-                '    USERS_MANAGE = "users:manage"\n    NOTES_SHARE = "notes:share"',
+                '    USERS_MANAGE = "users:manage"\n    GIZMOS_SHARE = "gizmos:share"',
             )
         )
 
         with pytest.raises(SpecError) as refused:
-            generate.plan(project, _note())
+            generate.plan(project, _gizmo())
 
-        assert str(refused.value) == "plural 'notes' clashes with the permission 'notes:share'"
+        assert str(refused.value) == "plural 'gizmos' clashes with the permission 'gizmos:share'"
 
 
 # ---------------------------------------------------------------- the command line
@@ -200,23 +202,23 @@ def command(project: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_the_command_lists_what_it_created_and_edited(command: Path) -> None:
-    result = RUNNER.invoke(cli.app, ["new-resource", "note", "--field", "title:str(200)"])
+    result = RUNNER.invoke(cli.app, ["new-resource", "gizmo", "--field", "title:str(200)"])
 
     assert result.exit_code == 0, result.output
-    assert "created app/models/note.py\n" in result.output
-    assert "edited app/api/v1/router.py: import notes; include notes.router\n" in result.output
-    assert (command / "app/models/note.py").is_file()
+    assert "created app/models/gizmo.py\n" in result.output
+    assert "edited app/api/v1/router.py: import gizmos; include gizmos.router\n" in result.output
+    assert (command / "app/models/gizmo.py").is_file()
 
 
 def test_a_dry_run_says_what_it_would_write_and_writes_nothing(command: Path) -> None:
     before = _snapshot(command)
 
     result = RUNNER.invoke(
-        cli.app, ["new-resource", "note", "--field", "title:str(9)", "--dry-run"]
+        cli.app, ["new-resource", "gizmo", "--field", "title:str(9)", "--dry-run"]
     )
 
     assert result.exit_code == 0, result.output
-    assert "would create app/services/notes.py\n" in result.output
+    assert "would create app/services/gizmos.py\n" in result.output
     assert "would edit tests/fixtures/fakes.py: " in result.output
     assert _snapshot(command) == before
 
@@ -224,7 +226,7 @@ def test_a_dry_run_says_what_it_would_write_and_writes_nothing(command: Path) ->
 def test_a_refusal_is_one_line_with_status_2_and_writes_nothing(command: Path) -> None:
     before = _snapshot(command)
 
-    result = RUNNER.invoke(cli.app, ["new-resource", "note", "--field", "title:str(0)"])
+    result = RUNNER.invoke(cli.app, ["new-resource", "gizmo", "--field", "title:str(0)"])
 
     assert result.exit_code == 2
     assert result.output == (
@@ -239,7 +241,7 @@ def test_a_registry_it_cannot_find_fails_with_status_1_and_writes_nothing(comman
     router.write_text(router.read_text().replace("api_router", "routes"))
     before = _snapshot(command)
 
-    result = RUNNER.invoke(cli.app, ["new-resource", "note", "--field", "title:str(9)"])
+    result = RUNNER.invoke(cli.app, ["new-resource", "gizmo", "--field", "title:str(9)"])
 
     assert result.exit_code == 1
     assert result.output.startswith("new-resource: cannot edit app/api/v1/router.py has no line")
