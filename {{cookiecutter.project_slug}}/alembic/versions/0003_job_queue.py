@@ -4,7 +4,7 @@ procrastinate ships its schema as SQL migrations (`procrastinate schema --migrat
 This revision applies, in order, every one of them up to version 3.10, read from the
 installed package, so a database made today is the same as one made with 3.10. When a newer
 procrastinate ships new migrations, the bound in pyproject.toml moves and a new revision
-applies those (docs/operations.md); tests/integration/test_job_queue_schema.py says so.
+applies those, as this one does; tests/integration/test_job_queue_schema.py says when.
 
 Revision ID: 0003_job_queue
 Revises: 0002_mail_outbox

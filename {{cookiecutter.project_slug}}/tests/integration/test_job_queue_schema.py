@@ -52,7 +52,7 @@ def test_procrastinate_ships_no_migration_that_the_revisions_do_not_apply() -> N
 
     assert shipped == revision.migrations(revision.UP_TO), (
         "this procrastinate has migrations newer than 0003_job_queue applies: add a revision "
-        "that applies them (docs/operations.md)"
+        "that applies them, as 0003_job_queue does"
     )
 
 
