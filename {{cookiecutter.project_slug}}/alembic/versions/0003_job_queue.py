@@ -7,7 +7,7 @@ procrastinate ships new migrations, the bound in pyproject.toml moves and a new 
 applies those, as this one does; tests/integration/test_job_queue_schema.py says when.
 
 Revision ID: 0003_job_queue
-Revises: 0002_mail_outbox
+Revises: 0002_account_mail
 """
 
 from collections.abc import Sequence
@@ -16,7 +16,7 @@ from importlib import resources
 from alembic import op
 
 revision: str = "0003_job_queue"
-down_revision: str | None = "0002_mail_outbox"
+down_revision: str | None = "0002_account_mail"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -84,6 +84,11 @@ class Settings(BaseSettings):
     LOGIN_MAX_FAILURES: int = Field(default=5, ge=1)
     LOGIN_FAILURE_WINDOW_MINUTES: int = Field(default=15, gt=0)
     LOGIN_LOCKOUT_MINUTES: int = Field(default=15, gt=0)
+    # A mailed reset link works this long; recovery requests per email and per client
+    # address are limited within the login failure window.
+    PASSWORD_RESET_EXPIRE_MINUTES: int = Field(default=30, gt=0, le=1440)
+    PASSWORD_RECOVERY_MAX_PER_EMAIL: int = Field(default=3, ge=1)
+    PASSWORD_RECOVERY_MAX_PER_ADDRESS: int = Field(default=20, ge=1)
 
     PASSWORD_MIN_LENGTH: int = Field(default=8, ge=8)
     PASSWORD_MAX_LENGTH: int = Field(default=128, le=1024)

@@ -136,9 +136,10 @@ async def purge(settings: Settings, session_factory: async_sessionmaker[AsyncSes
     service = HousekeepingService(SqlUnitOfWork(session_factory), Retention.from_settings(settings))
     purged = await service.purge()
     logger.info(
-        "purged %d ended sessions, %d failed-login counts and %d old mails",
+        "purged %d ended sessions, %d failed-login counts, %d spent account tokens and %d old mails",
         purged.sessions,
         purged.login_throttles,
+        purged.account_tokens,
         purged.mails,
     )
     return purged

@@ -1,4 +1,5 @@
-"""Deleting what no longer matters: ended sessions, stale login counts, old mails.
+"""Deleting what no longer matters: ended sessions, stale login counts, spent account tokens,
+old mails.
 
 The background jobs run `purge` every hour (app/jobs).
 """
@@ -35,6 +36,7 @@ class Purged:
 
     sessions: int
     login_throttles: int
+    account_tokens: int
     mails: int
 
 
@@ -47,7 +49,8 @@ class HousekeepingService:
         self.retention = retention
 
     async def purge(self) -> Purged:
-        """Delete ended sessions, stale failed-login counts and old mails; say how many."""
+        """Delete ended sessions, stale failed-login counts, used or expired account tokens
+        and old mails; say how many."""
         now = utcnow()
         async with self.uow:
             purged = Purged(
@@ -55,9 +58,8 @@ class HousekeepingService:
                 login_throttles=await self.uow.login_throttles.purge_stale(
                     now - self.retention.login_failure_window, now
                 ),
+                account_tokens=await self.uow.account_tokens.purge(now),
                 mails=await self.uow.mails.purge(now - self.retention.mails),
             )
-            # Used or expired single-use account tokens (reset, verification) go here too,
-            # through their repository's own purge and a field of Purged.
             await self.uow.commit()
         return purged

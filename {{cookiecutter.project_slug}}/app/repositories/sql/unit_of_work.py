@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 {% if cookiecutter.auth == "jwt" -%}
+from app.repositories.sql.account_tokens import SqlAccountTokenRepository
 from app.repositories.sql.auth_sessions import SqlAuthSessionRepository
 {% endif -%}
 from app.repositories.sql.database import read_session_factory
@@ -67,6 +68,7 @@ class SqlUnitOfWork:
     users = repository(SqlUserRepository)
     auth_sessions = repository(SqlAuthSessionRepository)
     login_throttles = repository(SqlLoginThrottleRepository)
+    account_tokens = repository(SqlAccountTokenRepository)
     mails = repository(SqlMailOutboxRepository)
 {%- endif %}
 

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from app.core.config import Settings
+from app.models.account_token import AccountToken, TokenPurpose
 from app.models.auth_session import AuthSession
 from app.models.login_throttle import LoginThrottle
 from app.services.housekeeping import HousekeepingService, Purged, Retention
@@ -37,10 +38,34 @@ async def test_purge_deletes_what_ended_and_keeps_the_rest(fake_uow: FakeUnitOfW
 
     purged = await HousekeepingService(fake_uow, RETENTION).purge()
 
-    assert purged == Purged(sessions=2, login_throttles=1, mails=0)
+    assert purged == Purged(sessions=2, login_throttles=1, account_tokens=0, mails=0)
     assert list(fake_uow.auth_sessions.rows.values()) == [live]
     assert list(fake_uow.login_throttles.rows.values()) == [locked]
     assert fake_uow.committed
+
+
+async def test_purge_deletes_used_and_expired_account_tokens(fake_uow: FakeUnitOfWork) -> None:
+    now = utcnow()
+    for number, fields in enumerate(
+        [
+            {"expires_at": now + timedelta(minutes=5), "used_at": now - timedelta(seconds=1)},
+            {"expires_at": now - timedelta(seconds=1)},
+            {"expires_at": now + timedelta(minutes=5)},
+        ]
+    ):
+        await fake_uow.account_tokens.add(
+            AccountToken(
+                user_id=1,
+                purpose=TokenPurpose.PASSWORD_RESET,
+                token_hash=f"{number}" * 64,
+                **fields,
+            )
+        )
+
+    purged = await HousekeepingService(fake_uow, RETENTION).purge()
+
+    assert purged.account_tokens == 2
+    assert [token.token_hash for token in fake_uow.account_tokens.rows.values()] == ["2" * 64]
 
 
 async def test_purge_keeps_mails_for_the_retention(fake_uow: FakeUnitOfWork) -> None:
