@@ -63,6 +63,14 @@ def jwt(answers: Answers) -> bool:
     return answers["auth"] == "jwt"
 
 
+def sqlite_jobs(answers: Answers) -> bool:
+    return jwt(answers) and sqlite(answers)
+
+
+def postgresql_jobs(answers: Answers) -> bool:
+    return jwt(answers) and postgresql(answers)
+
+
 def example_resource(answers: Answers) -> bool:
     return answers["include_example_resource"] == "yes"
 
@@ -116,6 +124,42 @@ KEPT_WHEN: dict[Callable[[Answers], bool], tuple[str, ...]] = {
         "tests/unit/services/test_auth_service.py",
         "tests/unit/services/test_passwords.py",
         "tests/unit/services/test_user_service.py",
+        # Mail, and the background jobs that deliver it: they serve the accounts.
+        "alembic/versions/0002_account_mail.py",
+        "app/jobs",
+        "app/mail",
+        "app/models/account_token.py",
+        "app/models/mail.py",
+        "app/repositories/account_tokens.py",
+        "app/repositories/mails.py",
+        "app/repositories/sql/account_tokens.py",
+        "app/repositories/sql/mails.py",
+        "app/schemas/mail.py",
+        "app/services/account_recovery.py",
+        "app/services/housekeeping.py",
+        "app/services/mail_check.py",
+        "app/templates",
+        "tests/fixtures/outbox.py",
+        "tests/fixtures/smtp.py",
+        "tests/fixtures/workers.py",
+        "tests/integration/api/test_password_recovery.py",
+        "tests/integration/mail",
+        "tests/unit/mail",
+        "tests/unit/repositories/test_sql_mails.py",
+        "tests/unit/services/test_account_recovery_service.py",
+        "tests/unit/services/test_housekeeping_service.py",
+        "tests/unit/services/test_mail_check_service.py",
+    ),
+    # The accounts' jobs: procrastinate's on PostgreSQL, the project's own runner on SQLite.
+    sqlite_jobs: ("app/jobs/sqlite_worker.py",),
+    postgresql_jobs: (
+        "alembic/versions/0003_job_queue.py",
+        "app/jobs/postgresql_worker.py",
+        "app/repositories/sql/job_queue.py",
+        "tests/fixtures/job_queue.py",
+        "tests/integration/mail/test_postgresql_workers.py",
+        "tests/integration/test_job_queue_schema.py",
+        "tests/unit/repositories/test_sql_job_queue.py",
     ),
 }
 

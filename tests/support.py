@@ -79,8 +79,9 @@ def short_of_full_coverage(report: dict[str, Any]) -> dict[str, float]:
 
 
 TEMPLATE_MARKERS = re.compile(r"\{\{|\{%|cookiecutter")
-# The resource generator's own Jinja templates, which cookiecutter copies without rendering.
-GENERATOR_TEMPLATES = "app/scaffold/templates/"
+# Jinja templates of the project's own, which cookiecutter copies without rendering: the
+# resource generator's and the mails'.
+PROJECT_TEMPLATES = ("app/scaffold/templates/", "app/templates/")
 
 
 def template_leftovers(project: Path) -> list[str]:
@@ -89,7 +90,7 @@ def template_leftovers(project: Path) -> list[str]:
         relative
         for path in project.rglob("*")
         if path.is_file()
-        and not (relative := str(path.relative_to(project))).startswith(GENERATOR_TEMPLATES)
+        and not (relative := str(path.relative_to(project))).startswith(PROJECT_TEMPLATES)
         and TEMPLATE_MARKERS.search(path.read_text(encoding="utf-8"))
     ]
 

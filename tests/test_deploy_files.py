@@ -343,7 +343,36 @@ def test_compose_app_connects_to_the_db_service_with_psycopg(bake_once: BakeOnce
 
 def test_compose_sqlite_has_no_db_service(bake_once: BakeOnce) -> None:
     services = load_yaml(bake_once(docker="yes", database="sqlite") / "compose.yaml")["services"]
-    assert set(services) == {"app"}
+    assert set(services) == {"app", "worker", "mailpit"}
+
+
+@pytest.mark.parametrize("database", DATABASES)
+def test_compose_runs_the_jobs_in_a_worker_and_sends_mail_to_a_catcher(
+    bake_once: BakeOnce, database: str
+) -> None:
+    services = load_yaml(bake_once(docker="yes", database=database) / "compose.yaml")["services"]
+    app, worker = services["app"], services["worker"]
+    assert worker["command"] == ["my_backend", "worker"]
+    assert worker["environment"] == app["environment"]
+    assert worker.get("volumes") == app.get("volumes")
+    assert worker["depends_on"] == {"app": {"condition": "service_healthy"}}
+    assert worker["healthcheck"] == {"disable": True}
+    assert (app["environment"]["SMTP_HOST"], app["environment"]["JOBS_IN_PROCESS"]) == (
+        "mailpit",
+        "false",
+    )
+    assert services["mailpit"]["image"].startswith("axllent/mailpit:v1.")
+
+
+@pytest.mark.parametrize("database", DATABASES)
+def test_compose_without_accounts_has_no_worker_and_no_mail(
+    bake_once: BakeOnce, database: str
+) -> None:
+    services = load_yaml(bake_once(docker="yes", database=database, auth="none") / "compose.yaml")[
+        "services"
+    ]
+    assert not {"worker", "mailpit"} & set(services)
+    assert not {"SMTP_HOST", "JOBS_IN_PROCESS"} & set(services["app"]["environment"])
 
 
 def test_compose_sqlite_database_file_lives_on_a_named_volume(bake_once: BakeOnce) -> None:

@@ -28,6 +28,13 @@ def _render_item(kind: str, obj: Any, _: Any) -> str | bool:
     if kind == "type" and isinstance(obj, AutoString):
         return f"sa.String(length={obj.length})" if obj.length else "sa.String()"
     return False
+{%- if cookiecutter.database == "postgresql" and cookiecutter.auth == "jwt" %}
+
+
+def _include_name(name: str | None, type_: str, _: Any) -> bool:
+    # procrastinate's tables come from revision 0003_job_queue, not from the models.
+    return not (type_ == "table" and (name or "").startswith("procrastinate_"))
+{%- endif %}
 
 
 def _configure(connection: Connection | None = None) -> None:
@@ -39,6 +46,9 @@ def _configure(connection: Connection | None = None) -> None:
         render_as_batch=settings.is_sqlite,
         compare_type=True,
         render_item=_render_item,
+{%- if cookiecutter.database == "postgresql" and cookiecutter.auth == "jwt" %}
+        include_name=_include_name,
+{%- endif %}
         literal_binds=connection is None,
     )
 

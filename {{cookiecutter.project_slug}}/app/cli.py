@@ -3,6 +3,8 @@
 Commands:
 {%- if cookiecutter.auth == "jwt" %}
   create-admin  create the first admin (FIRST_ADMIN_EMAIL and FIRST_ADMIN_PASSWORD, or options)
+  worker        run the background jobs (mail delivery, clean-up) until stopped
+  check-mail    queue a test mail and try to send it at once: checks the mail settings
 {%- endif %}
   settings      show the effective settings, secrets masked
   migrate       apply every migration (alembic upgrade head)
@@ -33,9 +35,16 @@ from sqlalchemy.exc import SQLAlchemyError
 from app.core.config import Settings, get_settings
 from app.core.database_url import {% if cookiecutter.auth == "jwt" %}MASK, {% endif %}mask_password
 {%- if cookiecutter.auth == "jwt" %}
+from app.core.logging import configure_logging
 from app.initial_data import create_first_admin
+from app.jobs.tasks import Attempt, deliver_mail
+from app.models.mail import MailStatus
 {%- endif %}
-from app.repositories.sql.database import create_engine
+from app.repositories.sql.database import create_engine{% if cookiecutter.auth == "jwt" %}, get_engine, get_session_factory{% endif %}
+{%- if cookiecutter.auth == "jwt" %}
+from app.repositories.sql.unit_of_work import SqlUnitOfWork
+from app.services.mail_check import MailCheckService
+{%- endif %}
 
 # The folder that holds app/ and, in a source checkout, alembic.ini.
 PROJECT_DIR = Path(__file__).resolve().parents[1]
@@ -117,6 +126,72 @@ def create_admin(
         raise _fail(
             f"database error: {_first_line(error)} (is it migrated? run `migrate` first)"
         ) from None
+
+
+@app.command("worker")
+def worker(
+    concurrency: Annotated[
+        int | None, typer.Option(min=1, help="Jobs at once [default: JOBS_CONCURRENCY]")
+    ] = None,
+    queue: Annotated[
+        list[str] | None,
+        typer.Option(help="Only this queue's jobs, repeated: mail, housekeeping [default: all]"),
+    ] = None,
+) -> None:
+    """Run the background jobs until SIGTERM or SIGINT; run several for more throughput."""
+    from app.jobs.{{ cookiecutter.database }}_worker import QUEUES, run_worker
+
+    settings = _settings()
+    unknown = sorted(set(queue or ()) - set(QUEUES))
+    if unknown:
+        typer.echo(f"--queue {unknown[0]!r} is not one of {', '.join(QUEUES)}", err=True)
+        raise typer.Exit(code=2)
+    configure_logging(settings)
+    asyncio.run(
+        run_worker(
+            settings, concurrency=concurrency or settings.JOBS_CONCURRENCY, queues=queue or QUEUES
+        )
+    )
+
+
+async def _check_mail(address: str, settings: Settings) -> Attempt:
+    """Queue the test mail, then make its first attempt here rather than in a worker."""
+    try:
+        mail_id = await MailCheckService(SqlUnitOfWork(get_session_factory())).request(address)
+        return await deliver_mail(mail_id, settings, get_session_factory())
+    finally:
+        await get_engine().dispose()
+
+
+@app.command("check-mail")
+def check_mail(
+    address: Annotated[str, typer.Argument(help="The address to send the test mail to")],
+) -> None:
+    """Queue a test mail to ADDRESS and try to send it at once, through the mail settings.
+
+    Exit 0 once it is handed over; 1 if this attempt failed (the reason is printed; the
+    workers try again as for any mail).
+    """
+    settings = _settings()
+    try:
+        attempt = asyncio.run(_check_mail(address, settings))
+    except ValidationError as error:
+        reason = error.errors(include_url=False, include_input=False)[0]["msg"]
+        typer.echo(f"ADDRESS {address!r}: {reason}", err=True)
+        raise typer.Exit(code=2) from None
+    except (SQLAlchemyError, OSError) as error:
+        raise _fail(
+            f"database error: {_first_line(error)} (is it migrated? run `migrate` first)"
+        ) from None
+    mail = f"mail {attempt.mail_id} to {address}"
+    if attempt.status == MailStatus.FAILED:
+        raise _fail(f"{mail} given up: {attempt.error}")
+    if attempt.status != MailStatus.SENT:
+        raise _fail(
+            f"{mail} not sent yet: {attempt.error}; "
+            f"the workers try again from {attempt.retry_at:%H:%M:%S} UTC"
+        )
+    typer.echo(f"{mail} sent through {attempt.sent_to}")
 {%- endif %}
 
 

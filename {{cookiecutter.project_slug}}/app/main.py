@@ -28,6 +28,9 @@ from app.core.middleware import (
     SecurityHeadersMiddleware,
     TrustedHostMiddleware,
 )
+{%- if cookiecutter.auth == "jwt" %}
+from app.jobs.{{ cookiecutter.database }}_worker import run_in_process
+{%- endif %}
 from app.repositories.sql.database import get_engine
 
 logger = logging.getLogger(__name__)
@@ -59,8 +62,14 @@ class _App(FastAPI):
 
 
 @asynccontextmanager
-async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
+async def _lifespan({{ "app" if cookiecutter.auth == "jwt" else "_" }}: FastAPI) -> AsyncIterator[None]:
+{%- if cookiecutter.auth == "jwt" %}
+    # With JOBS_IN_PROCESS, this process runs the background jobs too (app/jobs).
+    async with run_in_process(app.state.settings):
+        yield
+{%- else %}
     yield
+{%- endif %}
     await get_engine().dispose()
 
 
@@ -125,6 +134,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
+{%- if cookiecutter.auth == "jwt" %}
+    # For the lifespan, which runs the background jobs with these settings.
+    app.state.settings = settings
+{%- endif %}
     # The tracer provider, or None: for code that adds span processors (as the tests do).
     app.state.tracer_provider = telemetry.get("tracer_provider")
     # Outermost last: the request span's annotations, trusted hosts, CORS, the body limit.

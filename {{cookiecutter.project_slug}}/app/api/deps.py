@@ -29,6 +29,7 @@ from app.repositories.sql.database import get_session_factory
 from app.repositories.sql.unit_of_work import SqlUnitOfWork
 from app.repositories.unit_of_work import UnitOfWork
 {% if cookiecutter.auth == "jwt" -%}
+from app.services.account_recovery import AccountRecoveryService, RecoveryPolicy
 from app.services.auth import AuthService, Caller
 {% endif -%}
 from app.services.health import HealthService
@@ -84,6 +85,15 @@ async def get_auth_service(uow: UowDep, settings: SettingsDep) -> AuthService:
     )
 
 
+async def get_account_recovery_service(
+    uow: UowDep, settings: SettingsDep
+) -> AccountRecoveryService:
+    """Password recovery by mail."""
+    return AccountRecoveryService(
+        uow, PasswordHasher.from_settings(settings), RecoveryPolicy.from_settings(settings)
+    )
+
+
 async def get_user_service(uow: UowDep, settings: SettingsDep) -> UserService:
     """The user-management use cases."""
     return UserService(
@@ -99,6 +109,7 @@ async def get_health_service(uow: UowDep) -> HealthService:
 
 {% if cookiecutter.auth == "jwt" -%}
 AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]
+AccountRecoveryDep = Annotated[AccountRecoveryService, Depends(get_account_recovery_service)]
 UserServiceDep = Annotated[UserService, Depends(get_user_service)]
 {% endif -%}
 HealthServiceDep = Annotated[HealthService, Depends(get_health_service)]

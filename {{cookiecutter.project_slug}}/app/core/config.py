@@ -5,6 +5,9 @@ from functools import lru_cache
 from typing import Literal, Self
 
 from pydantic import (
+{%- if cookiecutter.auth == "jwt" %}
+    EmailStr,
+{%- endif %}
     Field,
     HttpUrl,
     SecretStr,
@@ -28,6 +31,9 @@ MIN_METRICS_TOKEN_LENGTH = 32
 # Placeholders shipped in `.env.example`; production must never run with them.
 EXAMPLE_SECRETS = frozenset({"change-me", "changethis", "secret", ""})
 MIN_SECRET_KEY_BYTES = 32
+# The sender of `.env.example`; production needs the service's own.
+EXAMPLE_SENDER = "noreply@example.com"
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 {%- endif %}
 
 
@@ -78,6 +84,11 @@ class Settings(BaseSettings):
     LOGIN_MAX_FAILURES: int = Field(default=5, ge=1)
     LOGIN_FAILURE_WINDOW_MINUTES: int = Field(default=15, gt=0)
     LOGIN_LOCKOUT_MINUTES: int = Field(default=15, gt=0)
+    # A mailed reset link works this long; recovery requests per email and per client
+    # address are limited within the login failure window.
+    PASSWORD_RESET_EXPIRE_MINUTES: int = Field(default=30, gt=0, le=1440)
+    PASSWORD_RECOVERY_MAX_PER_EMAIL: int = Field(default=3, ge=1)
+    PASSWORD_RECOVERY_MAX_PER_ADDRESS: int = Field(default=20, ge=1)
 
     PASSWORD_MIN_LENGTH: int = Field(default=8, ge=8)
     PASSWORD_MAX_LENGTH: int = Field(default=128, le=1024)
@@ -102,6 +113,32 @@ class Settings(BaseSettings):
 
     FIRST_ADMIN_EMAIL: str = {{ cookiecutter.author_email | python_string }}
     FIRST_ADMIN_PASSWORD: SecretStr = SecretStr("change-me")
+
+    # Mail, sent by the background jobs (app/jobs) through this SMTP server; without a host,
+    # outside production, each message is written to EMAILS_DEV_DIR instead.
+    SMTP_HOST: str = ""
+    SMTP_PORT: int = Field(default=587, ge=1, le=65535)
+    SMTP_USER: str = ""
+    SMTP_PASSWORD: SecretStr = SecretStr("")
+    SMTP_TLS: bool = True
+    SMTP_SSL: bool = False
+    SMTP_TIMEOUT_SECONDS: float = Field(default=30.0, gt=0)
+    EMAILS_FROM_EMAIL: EmailStr = EXAMPLE_SENDER
+    EMAILS_FROM_NAME: str = Field(default={{ cookiecutter.project_name | python_string }}, max_length=100)
+    # Where the links in mails lead: the frontend's pages.
+    FRONTEND_URL: HttpUrl = HttpUrl("http://localhost:3000")
+    EMAILS_DEV_DIR: str = "dev-mail"
+    MAIL_MAX_ATTEMPTS: int = Field(default=10, ge=1)
+    # The wait before a mail's second attempt; it doubles each time, up to an hour.
+    MAIL_RETRY_SECONDS: float = Field(default=30.0, gt=0)
+    # Sent and given-up mails are deleted after this many days.
+    MAIL_KEEP_DAYS: int = Field(default=30, ge=1)
+
+    # The background jobs: whether the app's own process runs them too, how many at once,
+    # and how often a worker looks for due ones.
+    JOBS_IN_PROCESS: bool = True
+    JOBS_CONCURRENCY: int = Field(default=4, ge=1)
+    JOBS_POLL_SECONDS: float = Field(default=2.0, gt=0)
 {%- endif %}
 
     # Observability, each off until set: traces over OTLP (the OTEL_* variables of the
@@ -131,6 +168,23 @@ class Settings(BaseSettings):
             )
         if self.FIRST_ADMIN_PASSWORD.get_secret_value() in EXAMPLE_SECRETS:
             problems.append("FIRST_ADMIN_PASSWORD must not be the example value in production")
+        if not self.SMTP_HOST:
+            problems.append(
+                "SMTP_HOST must be set in production: the account mails (password recovery, "
+                "verification) go through it"
+            )
+        if self.EMAILS_FROM_EMAIL == EXAMPLE_SENDER:
+            problems.append("EMAILS_FROM_EMAIL must be this service's own sender in production")
+        if self.FRONTEND_URL.host in LOCAL_HOSTS:
+            problems.append(
+                "FRONTEND_URL must be the frontend's public address in production: "
+                "the links in mails lead there"
+            )
+        if self.SMTP_USER and not (self.SMTP_TLS or self.SMTP_SSL):
+            problems.append(
+                "SMTP_TLS or SMTP_SSL must be true in production when SMTP_USER is set "
+                "(or SMTP_PASSWORD travels in the clear)"
+            )
 {%- endif %}
         if self.DEBUG:
             problems.append("DEBUG must be false in production")
@@ -148,6 +202,17 @@ class Settings(BaseSettings):
         if problems:
             raise ValueError("\n".join(problems))
         return self
+{%- if cookiecutter.auth == "jwt" %}
+
+    @model_validator(mode="after")
+    def _one_kind_of_smtp_tls(self) -> Self:
+        if self.SMTP_TLS and self.SMTP_SSL:
+            raise ValueError(
+                "SMTP_TLS and SMTP_SSL exclude each other: STARTTLS (SMTP_TLS, port 587) "
+                "upgrades a plain connection, SMTP_SSL (port 465) is encrypted from the start"
+            )
+        return self
+{%- endif %}
 
     @property
     def is_sqlite(self) -> bool:

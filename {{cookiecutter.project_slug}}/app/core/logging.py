@@ -112,6 +112,7 @@ def configured_secrets(settings: Settings) -> list[str]:
     values += [
         settings.SECRET_KEY.get_secret_value(),
         settings.FIRST_ADMIN_PASSWORD.get_secret_value(),
+        settings.SMTP_PASSWORD.get_secret_value(),
     ]
 {%- endif %}
     database_password = make_url(settings.DATABASE_URL).password

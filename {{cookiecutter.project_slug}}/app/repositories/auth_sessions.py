@@ -10,7 +10,7 @@ from app.models.auth_session import AuthSession
 class AuthSessionRepository(Protocol):
     """Stores sessions: one per login, with the hash of its newest refresh token.
 
-    Not a `Repository`: sessions are revoked, never deleted (but with their user).
+    Not a `Repository`: sessions are revoked, and deleted only once ended (or with their user).
     """
 
     async def get(self, session_id: int) -> AuthSession | None:
@@ -42,4 +42,8 @@ class AuthSessionRepository(Protocol):
 
     async def revoke_all_for_user(self, user_id: int, now: datetime) -> None:
         """Revoke every live session of one user."""
+        ...
+
+    async def purge_ended(self, now: datetime) -> int:
+        """Delete the sessions that expired or were revoked before `now`; return how many."""
         ...

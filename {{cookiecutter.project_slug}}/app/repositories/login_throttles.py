@@ -27,3 +27,8 @@ class LoginThrottleRepository(Protocol):
     async def clear(self, key_hash: str) -> None:
         """Forget every failure and lockout of `key_hash`."""
         ...
+
+    async def purge_stale(self, window_start: datetime, now: datetime) -> int:
+        """Delete the counts whose window began before `window_start` and that lock nothing
+        at `now`; return how many."""
+        ...

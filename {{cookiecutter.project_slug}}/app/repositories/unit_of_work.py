@@ -10,8 +10,10 @@ from types import TracebackType
 from typing import Protocol, Self
 {%- if cookiecutter.auth == "jwt" %}
 
+from app.repositories.account_tokens import AccountTokenRepository
 from app.repositories.auth_sessions import AuthSessionRepository
 from app.repositories.login_throttles import LoginThrottleRepository
+from app.repositories.mails import MailOutboxRepository
 from app.repositories.users import UserRepository
 {%- endif %}
 
@@ -38,6 +40,16 @@ class UnitOfWork(Protocol):
     @property
     def login_throttles(self) -> LoginThrottleRepository:
         """The failed-login counts, inside this transaction."""
+        ...
+
+    @property
+    def account_tokens(self) -> AccountTokenRepository:
+        """The single-use tokens of account mails, inside this transaction."""
+        ...
+
+    @property
+    def mails(self) -> MailOutboxRepository:
+        """The outbox, inside this transaction: a mail enqueued here is sent once it commits."""
         ...
 {%- endif %}
 

@@ -5,6 +5,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.schemas.user import Email, Password
+
 
 class TokenPair(BaseModel):
     """What a login or a refresh returns."""
@@ -34,3 +36,20 @@ class SessionRead(BaseModel):
     last_used_at: datetime = Field(description="When its refresh token was last used.")
     expires_at: datetime = Field(description="When it ends unless refreshed before.")
     current: bool = Field(default=False, description="Whether this request came from it.")
+
+
+class PasswordRecoveryRequest(BaseModel):
+    """The email of an account whose password is forgotten."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    email: Email
+
+
+class PasswordReset(BaseModel):
+    """The token of a mailed reset link, and the new password."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(min_length=1, max_length=200)
+    new_password: Password

@@ -17,14 +17,19 @@ from app.cli import show_setting
 from app.core.config import Settings
 from app.core.database_url import MASK
 {%- if cookiecutter.auth == "jwt" %}
+from app.models.mail import MailStatus
 from app.models.user import User
 {%- endif %}
 from app.repositories.sql.database import create_engine, get_engine
 {%- if cookiecutter.auth == "jwt" %}
 from tests.fixtures.db import count
+from tests.fixtures.outbox import outbox
 {%- endif %}
 {%- if cookiecutter.database == "postgresql" %}
 from tests.fixtures.postgresql_database import create_test_database
+{%- endif %}
+{%- if cookiecutter.auth == "jwt" %}
+from tests.fixtures.smtp import SmtpServer
 {%- endif %}
 
 RUNNER = CliRunner()
@@ -247,6 +252,57 @@ async def test_create_admin_exits_1_when_the_database_fails(
     assert (result.exit_code, result.output) == (
         1,
         "database error: connection refused (is it migrated? run `migrate` first)\n",
+    )
+
+
+# ---------------------------------------------------------------- check-mail and worker
+
+
+async def test_check_mail_sends_it_at_once(
+    smtp_server: SmtpServer, mail_settings: Settings
+) -> None:
+    result = await invoke("check-mail", "ops@example.com")
+
+    (mail,) = await outbox()
+    assert (result.exit_code, result.stdout) == (
+        0,
+        f"mail {mail.id} to ops@example.com sent through 127.0.0.1:{smtp_server.port}\n",
+    )
+    (received,) = smtp_server.received
+    assert received.recipients == ["ops@example.com"]
+    assert received.message["Subject"] == f"Test mail from {mail_settings.PROJECT_NAME}"
+
+
+async def test_check_mail_exits_1_and_leaves_the_mail_to_the_workers_when_smtp_is_down(
+    smtp_server: SmtpServer, mail_settings: Settings
+) -> None:
+    await smtp_server.stop()
+
+    result = await invoke("check-mail", "ops@example.com")
+
+    (mail,) = await outbox()
+    outcome = result.stderr.splitlines()[-1]
+    assert result.exit_code == 1
+    assert outcome.startswith(f"mail {mail.id} to ops@example.com not sent yet: SMTPConnectError: ")
+    assert "; the workers try again from " in outcome
+    assert (mail.status, mail.attempts) == (MailStatus.PENDING, 1)
+
+
+async def test_check_mail_refuses_a_malformed_address_and_queues_nothing() -> None:
+    result = await invoke("check-mail", "ops@@example.com")
+
+    assert result.exit_code == 2
+    assert result.stderr.startswith("ADDRESS 'ops@@example.com': value is not a valid email")
+    assert len(result.stderr.splitlines()) == 1
+    assert await outbox() == []
+
+
+async def test_worker_refuses_an_unknown_queue() -> None:
+    result = await invoke("worker", "--queue", "mail", "--queue", "reports")
+
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "--queue 'reports' is not one of mail, housekeeping\n",
     )
 {%- endif %}
 

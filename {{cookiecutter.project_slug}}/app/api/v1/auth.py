@@ -2,13 +2,19 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Response, status
+from fastapi import APIRouter, Depends, Header, Path, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
-from app.api.deps import AuthServiceDep, CurrentCaller
+from app.api.deps import AccountRecoveryDep, AuthServiceDep, CurrentCaller
 from app.api.v1.pagination import PageParams
 from app.core.errors import error_responses
-from app.schemas.auth import RefreshRequest, SessionRead, TokenPair
+from app.schemas.auth import (
+    PasswordRecoveryRequest,
+    PasswordReset,
+    RefreshRequest,
+    SessionRead,
+    TokenPair,
+)
 from app.schemas.common import Page
 from app.schemas.user import UserRead, UserRegister
 
@@ -66,6 +72,40 @@ async def refresh(data: RefreshRequest, auth: AuthServiceDep) -> TokenPair:
 async def logout(data: RefreshRequest, auth: AuthServiceDep) -> None:
     """End the session a refresh token belongs to: its refresh and access tokens stop working."""
     await auth.logout(data.refresh_token)
+
+
+@router.post(
+    "/password-recovery",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_class=Response,
+    summary="Ask for a password-reset link by mail",
+    responses=error_responses(413, 422, 429),
+)
+async def password_recovery(
+    data: PasswordRecoveryRequest, request: Request, recovery: AccountRecoveryDep
+) -> None:
+    """Mail a single-use reset link to the email, if an active account has it.
+
+    The answer is the same whether or not it does. Requests per email and per client
+    address are limited: `429` with `Retry-After`.
+    """
+    client = request.client.host if request.client else ""
+    await recovery.request_reset(data.email, client)
+
+
+@router.post(
+    "/password-reset",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="Set a new password with a mailed reset token",
+    responses=error_responses(413, 422),
+)
+async def password_reset(data: PasswordReset, recovery: AccountRecoveryDep) -> None:
+    """Trade the token of a reset link for a new password; every session of the user ends.
+
+    A token works once, until it expires or a newer link replaces it.
+    """
+    await recovery.reset_password(data.token, data.new_password)
 
 
 @router.get(

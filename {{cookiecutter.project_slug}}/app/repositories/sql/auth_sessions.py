@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, CursorResult, func, select, update
+from sqlalchemy import ColumnElement, CursorResult, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -72,6 +72,15 @@ class SqlAuthSessionRepository:
             .values(revoked_at=now)
             .execution_options(synchronize_session=False)
         )
+
+    async def purge_ended(self, now: datetime) -> int:
+        """Delete the sessions that expired or were revoked before `now`; return how many."""
+        result: CursorResult[tuple[()]] = await self._session.execute(  # type: ignore[assignment]
+            delete(AuthSession)
+            .where(or_(col(AuthSession.expires_at) < now, col(AuthSession.revoked_at) < now))
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount
 
     async def _update(
         self, session_id: int, *conditions: ColumnElement[bool], **values: object

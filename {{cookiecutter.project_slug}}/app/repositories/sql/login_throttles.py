@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import case, delete, literal, select, update
+from sqlalchemy import CursorResult, case, delete, literal, or_, select, update
 from sqlalchemy.dialects.{{ cookiecutter.database }} import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
@@ -66,3 +66,20 @@ class SqlLoginThrottleRepository:
             .where(col(LoginThrottle.key_hash) == key_hash)
             .execution_options(synchronize_session=False)
         )
+
+    async def purge_stale(self, window_start: datetime, now: datetime) -> int:
+        """Delete the counts whose window began before `window_start` and that lock nothing
+        at `now`; return how many."""
+        unlocked = or_(
+            col(LoginThrottle.locked_until).is_(None),
+            col(LoginThrottle.locked_until) <= literal(now, UTCDateTime()),
+        )
+        result: CursorResult[tuple[()]] = await self._session.execute(  # type: ignore[assignment]
+            delete(LoginThrottle)
+            .where(
+                col(LoginThrottle.window_started_at) < literal(window_start, UTCDateTime()),
+                unlocked,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount

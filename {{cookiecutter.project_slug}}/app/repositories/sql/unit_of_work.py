@@ -10,12 +10,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 {% if cookiecutter.auth == "jwt" -%}
+from app.repositories.sql.account_tokens import SqlAccountTokenRepository
 from app.repositories.sql.auth_sessions import SqlAuthSessionRepository
 {% endif -%}
 from app.repositories.sql.database import read_session_factory
 from app.repositories.sql.flush import flush_or_conflict
 {%- if cookiecutter.auth == "jwt" %}
 from app.repositories.sql.login_throttles import SqlLoginThrottleRepository
+from app.repositories.sql.mails import SqlMailOutboxRepository
 from app.repositories.sql.users import SqlUserRepository
 {%- endif %}
 
@@ -66,6 +68,8 @@ class SqlUnitOfWork:
     users = repository(SqlUserRepository)
     auth_sessions = repository(SqlAuthSessionRepository)
     login_throttles = repository(SqlLoginThrottleRepository)
+    account_tokens = repository(SqlAccountTokenRepository)
+    mails = repository(SqlMailOutboxRepository)
 {%- endif %}
 
     def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:

@@ -22,6 +22,8 @@ PUBLIC = {
     ("POST", f"{API}/auth/login"),
     ("POST", f"{API}/auth/refresh"),
     ("POST", f"{API}/auth/logout"),
+    ("POST", f"{API}/auth/password-recovery"),
+    ("POST", f"{API}/auth/password-reset"),
 }
 
 ADMIN_ONLY = [

@@ -267,6 +267,53 @@ def test_production_accepts_metrics_behind_a_long_token() -> None:
     assert settings.METRICS_ENABLED
 
 
+{%- if cookiecutter.auth == "jwt" %}
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"SMTP_HOST": ""}, "SMTP_HOST must be set in production"),
+        ({"EMAILS_FROM_EMAIL": "noreply@example.com"}, "EMAILS_FROM_EMAIL must be this service's"),
+        ({"FRONTEND_URL": "http://localhost:3000"}, "FRONTEND_URL must be the frontend's public"),
+        ({"SMTP_USER": "mailer", "SMTP_TLS": False}, "SMTP_TLS or SMTP_SSL must be true"),
+    ],
+)
+def test_production_refuses_mail_that_could_not_go_out_or_would_go_badly(
+    overrides: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValidationError, match=message):
+        _production(**overrides)
+
+
+def test_production_accepts_a_relay_without_a_user_and_without_tls() -> None:
+    assert _production(SMTP_TLS=False, SMTP_USER="").SMTP_HOST
+
+
+@pytest.mark.parametrize("environment", ["local", "production"])
+def test_starttls_and_ssl_at_once_are_refused_everywhere(environment: str) -> None:
+    with pytest.raises(ValidationError, match="SMTP_TLS and SMTP_SSL exclude each other"):
+        _production(ENVIRONMENT=environment, SMTP_TLS=True, SMTP_SSL=True)
+
+
+def test_production_without_smtp_settings_stops_the_process_naming_them(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    with pytest.raises(SystemExit) as caught:
+        _read_settings(
+            monkeypatch,
+            ENVIRONMENT="production",
+            SMTP_HOST="",
+            EMAILS_FROM_EMAIL="noreply@example.com",
+            SMTP_PASSWORD="smtp-secret-not-shown",
+        )
+
+    lines = str(caught.value).splitlines()
+    assert [line.split(" must ")[0] for line in lines] == ["SMTP_HOST", "EMAILS_FROM_EMAIL"]
+    assert "smtp-secret-not-shown" not in str(caught.value)
+{%- endif %}
+
+
 def test_production_names_every_unsafe_setting_at_once() -> None:
     with pytest.raises(ValidationError) as caught:
 {%- if cookiecutter.auth == "jwt" %}

@@ -194,3 +194,18 @@ async def test_timestamps_of_a_session_read_back_as_aware_utc(
 
     assert stored.expires_at == NOW + timedelta(days=14)
     assert stored.last_used_at.tzinfo == UTC
+
+
+async def test_purge_ended_deletes_expired_and_revoked_sessions_only(
+    sessions: SqlAuthSessionRepository, owner_id: int, session: AsyncSession
+) -> None:
+    expired = await _add(sessions, owner_id, expires_at=EARLIER)
+    revoked = await _add(sessions, owner_id, revoked_at=EARLIER)
+    live = await _add(sessions, owner_id)
+
+    assert await sessions.purge_ended(NOW) == 2
+
+    await session.commit()
+    assert await fetch(AuthSession, expired) is None
+    assert await fetch(AuthSession, revoked) is None
+    assert await fetch(AuthSession, live) is not None

@@ -113,3 +113,19 @@ async def test_concurrent_failures_on_separate_connections_all_count() -> None:
         stored = await SqlLoginThrottleRepository(session).get_by_key(KEY)
     assert stored is not None
     assert stored.failures == 4
+
+
+async def test_purge_stale_deletes_counts_past_their_window_unless_they_lock(
+    throttles: SqlLoginThrottleRepository, session: AsyncSession
+) -> None:
+    await throttles.record_failure(KEY, NOW - 2 * WINDOW, NOW - 3 * WINDOW)
+    await throttles.record_failure(OTHER_KEY, NOW - 2 * WINDOW, NOW - 3 * WINDOW)
+    await throttles.lock(OTHER_KEY, NOW + WINDOW)
+    await throttles.record_failure("c" * 64, NOW, NOW - WINDOW)
+
+    assert await throttles.purge_stale(NOW - WINDOW, NOW) == 1
+
+    await session.commit()
+    assert await throttles.get_by_key(KEY) is None
+    assert await throttles.get_by_key(OTHER_KEY) is not None
+    assert await count(LoginThrottle) == 2

@@ -1,0 +1,1 @@
+"""Tests of how a mail is rendered and made into a message."""
