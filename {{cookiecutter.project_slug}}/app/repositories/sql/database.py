@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -146,17 +147,19 @@ def _refuse_dml(state: ORMExecuteState) -> None:
 
 
 @lru_cache(maxsize=32)
-def read_session_factory(
-    session_factory: async_sessionmaker[AsyncSession],
-) -> async_sessionmaker[AsyncSession]:
-    """Sessions on the engine of `session_factory` that autocommit and refuse to write.
+def read_engine(engine: AsyncEngine) -> AsyncEngine:
+    """The engine of read blocks: `engine`, with each query on its own, outside a transaction.
 
     Without a transaction there is no BEGIN and no ROLLBACK around the queries: each one
     is a single round trip and sees the latest committed data.
     """
-    engine: AsyncEngine = session_factory.kw["bind"]
-    return async_sessionmaker(
-        engine.execution_options(isolation_level="AUTOCOMMIT"),
-        sync_session_class=ReadOnlySession,
-        expire_on_commit=False,
-    )
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
+def read_session(connection: AsyncConnection) -> AsyncSession:
+    """A session on a read block's `connection` that refuses to write.
+
+    The repositories' reads run on the connection itself (see SqlRepository); the session
+    is there for the ORM queries of a read block, and costs nothing when none runs.
+    """
+    return AsyncSession(bind=connection, sync_session_class=ReadOnlySession, expire_on_commit=False)

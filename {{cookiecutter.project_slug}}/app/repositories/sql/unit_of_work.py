@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 {% if cookiecutter.auth == "jwt" -%}
 from app.repositories.sql.auth_sessions import SqlAuthSessionRepository
 {% endif -%}
-from app.repositories.sql.database import ConnectionQueue, read_session_factory
+from app.repositories.sql.database import ConnectionQueue, read_engine, read_session
 from app.repositories.sql.flush import flush_or_conflict
 {%- if cookiecutter.auth == "jwt" %}
 from app.repositories.sql.login_throttles import SqlLoginThrottleRepository
@@ -89,15 +89,19 @@ class SqlUnitOfWork:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Self]:
-        """Open a session that autocommits each query and refuses to write; close it after."""
+        """Take a connection outside any transaction for the block; writing in it raises."""
         self._ensure_closed()
-        if self._queue is not None:
-            await self._queue.__aenter__()
-        self._open(read_session_factory(self._session_factory)())
-        try:
-            yield self
-        finally:
-            await self._close()
+        async with self._queue or nullcontext():
+            connection = await read_engine(self._session_factory.kw["bind"]).connect()
+            self._open(read_session(connection))
+            try:
+                yield self
+            finally:
+                await self._close_session()
+                # Closed directly: leaving `async with engine.connect()` would run the close
+                # in a task of its own, made and scheduled for every block (~80 k
+                # instructions), to shield it from a cancellation requests here never get.
+                await connection.close()
 
     def _ensure_closed(self) -> None:
         if self._session is not None:
@@ -118,18 +122,19 @@ class SqlUnitOfWork:
         Closing (not `rollback()`) keeps the loaded values of the objects handed out,
         so callers can read them after the block.
         """
-        await self._close()
-
-    async def _close(self) -> None:
-        session, self._session = self._session, None
-        self.repositories.clear()
-        if session is None:
+        if self._session is None:
             return
         try:
-            await session.close()
+            await self._close_session()
         finally:
             if self._queue is not None:
                 await self._queue.__aexit__(None, None, None)
+
+    async def _close_session(self) -> None:
+        session, self._session = self._session, None
+        self.repositories.clear()
+        if session is not None:
+            await session.close()
 
     @property
     def session(self) -> AsyncSession:
