@@ -185,9 +185,13 @@ def _figure_rows(report: Mapping[str, Any], checks: list[Check]) -> list[str]:
     for name, run in servers.items():
         if not run or "error" in run:
             continue
-        for rule, unit in zip(SERVER_RULES, ("ms", "MiB"), strict=True):
+        label = f"{name}: start-up to first 200 on /health (ms)"
+        rows.append(_figure_row(label, run.get("startup_ms"), "ms"))
+        for rule, unit in zip(SERVER_RULES, ("x", "MiB"), strict=True):
             # Neither the reference nor a run with more workers has targets.
             checked = rule if name != "reference" and run.get("workers", 1) == 1 else None
+            if name == "reference" and rule.figure == "startup_vs_reference":
+                continue
             label, value = f"{name}: {rule.label}", run.get(rule.figure)
             rows.append(_figure_row(label, value, unit, checked, name, checks))
         rows.append(_figure_row(f"{name}: peak RSS (VmHWM)", run.get("rss_peak_mib"), "MiB"))
@@ -214,6 +218,8 @@ def _figure_rows(report: Mapping[str, Any], checks: list[Check]) -> list[str]:
             checks,
         )
     )
+    for rule in RUN_RULES[2:]:
+        rows.append(_figure_row(rule.label, figures.get(rule.figure), "x", rule, "run", checks))
     if template:
         label = f"template's whole suite ({template['summary']})"
         rows.append(_figure_row(label, template["seconds"], "s"))

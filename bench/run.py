@@ -39,7 +39,7 @@ from bench.observability import FEATURES, measure_observability
 from bench.project import Project, bake, run, time_template_suite
 from bench.scenarios import GET_SCENARIOS, LOGIN, LoadSettings, measure_server, run_scenario
 from bench.server import Server
-from bench.targets import evaluate
+from bench.targets import COMPARED_READS, evaluate
 from tools.baking import TEMPLATE_DIR, CommandError, clean_environment
 from tools.postgres_cluster import throwaway_cluster
 from tools.serving import ServerError, call
@@ -355,13 +355,28 @@ def sign_up(base_url: str) -> tuple[str, int]:
 
 
 def add_ratios(report: dict[str, Any]) -> None:
-    """Store each scenario's throughput as a percentage of the reference's."""
-    reference = report.get("reference", {}).get("scenarios", {})
+    """Store the ratios the targets read: to the reference, and SQLite to PostgreSQL.
+
+    Each scenario's throughput as a percentage of the reference's, each server's start-up
+    as a multiple of the reference's, and SQLite's throughput on each compared read as a
+    fraction of PostgreSQL's (one worker each).
+    """
+    reference = report.get("reference", {})
     for variant in report["variants"].values():
         for key, figures in variant.get("scenarios", {}).items():
-            ref_rps = reference.get(key, {}).get("requests_per_s")
+            ref_rps = reference.get("scenarios", {}).get(key, {}).get("requests_per_s")
             if ref_rps:
                 figures["ref_pct"] = round(100 * figures["requests_per_s"] / ref_rps, 1)
+        if variant.get("startup_ms") and reference.get("startup_ms"):
+            variant["startup_vs_reference"] = round(
+                variant["startup_ms"] / reference["startup_ms"], 2
+            )
+    sqlite, postgresql = (report["variants"].get(name, {}) for name in ("sqlite", "postgresql"))
+    for key in COMPARED_READS:
+        lite = sqlite.get("scenarios", {}).get(key, {}).get("requests_per_s")
+        server = postgresql.get("scenarios", {}).get(key, {}).get("requests_per_s")
+        if lite and server:
+            report["figures"][f"sqlite_vs_postgresql_{key}"] = round(lite / server, 2)
 
 
 def git_describe(ref: str) -> dict[str, Any]:

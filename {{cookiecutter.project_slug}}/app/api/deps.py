@@ -25,7 +25,7 @@ from app.core.errors import AuthenticationError, PermissionDeniedError
 from app.core.security import PasswordHasher, Permission, TokenCodec, has_permission
 from app.models.user import User
 {% endif -%}
-from app.repositories.sql.database import get_session_factory
+from app.repositories.sql.database import get_connection_queue, get_session_factory
 from app.repositories.sql.unit_of_work import SqlUnitOfWork
 from app.repositories.unit_of_work import UnitOfWork
 {% if cookiecutter.auth == "jwt" -%}
@@ -50,7 +50,7 @@ _oauth2_scheme = OAuth2PasswordBearer(tokenUrl=f"{API_V1_PREFIX}/auth/login", au
 
 async def get_uow() -> UnitOfWork:
     """A unit of work on the app's database."""
-    return SqlUnitOfWork(get_session_factory())
+    return SqlUnitOfWork(get_session_factory(), get_connection_queue())
 
 
 UowDep = Annotated[UnitOfWork, Depends(get_uow)]

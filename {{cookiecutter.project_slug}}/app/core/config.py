@@ -61,7 +61,7 @@ class Settings(BaseSettings):
     # Stored as the URL of DATABASE_DRIVER, whichever accepted form it was given in.
     DATABASE_URL: str = DEFAULT_DATABASE_URL
     DATABASE_ECHO: bool = False
-    # Connection pool of a database server (SQLite, one local file, has none).
+    # Connection pool of each worker process (on SQLite too, but for the recycle and ping).
     DATABASE_POOL_SIZE: int = Field(default=10, ge=1)
     DATABASE_MAX_OVERFLOW: int = Field(default=0, ge=0)
     DATABASE_POOL_TIMEOUT: float = Field(default=30.0, gt=0)

@@ -52,7 +52,7 @@ POOL_IN_USE = Gauge(
 )
 POOL_WAITING = Gauge(
     "db_pool_checkouts_waiting",
-    "Checkouts waiting for a database connection: a free one, or a new one to open.",
+    "Requests waiting for a database connection: their turn, a free one or a new one to open.",
     multiprocess_mode="livesum",
 )
 {%- if cookiecutter.auth == "jwt" %}

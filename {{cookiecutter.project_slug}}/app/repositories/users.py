@@ -5,9 +5,10 @@ from typing import Protocol
 
 from app.models.user import User
 from app.repositories.base import Repository
+from app.schemas.user import UserRead
 
 
-class UserRepository(Repository[User], Protocol):
+class UserRepository(Repository[User, UserRead], Protocol):
     """Stores users; `add` raises ConflictError when the email is taken, and `delete`
     removes everything the user owns."""
 

@@ -288,24 +288,32 @@ def registrations(project: Project, spec: ResourceSpec, changes: dict[str, Chang
         ),
     )
     fakes = "tests/fixtures/fakes.py"
+    fake = f"FakeReadRepository[{model}, {model}Read]({model}Read)"
     _edit(project, changes, fakes, f"import {model}", add_import(f"app.models.{spec.name}", model))
     _edit(
         project,
         changes,
         fakes,
-        "import FakeRepository",
-        add_import("tests.fixtures.fake_repository", "FakeRepository"),
+        f"import {model}Read",
+        add_import(f"app.schemas.{spec.name}", f"{model}Read"),
     )
     _edit(
         project,
         changes,
         fakes,
-        f"add `self.{plural} = FakeRepository[{model}]()` to FakeUnitOfWork.__init__",
+        "import FakeReadRepository",
+        add_import("tests.fixtures.fake_repository", "FakeReadRepository"),
+    )
+    _edit(
+        project,
+        changes,
+        fakes,
+        f"add `self.{plural} = {fake}` to FakeUnitOfWork.__init__",
         lambda text: edits.add_to_method(
             text,
             "FakeUnitOfWork",
             "__init__",
-            f"self.{plural} = FakeRepository[{model}]()",
+            f"self.{plural} = {fake}",
             after=lambda node: "Fake" in ast.unparse(node) and "Repository" in ast.unparse(node),
         ),
     )

@@ -1,7 +1,5 @@
 """Managing users: one's own account, and every account for admins."""
 
-from collections.abc import Sequence
-
 from app.core.config import get_settings
 from app.core.errors import (
     BusinessRuleError,
@@ -12,7 +10,8 @@ from app.core.errors import (
 from app.core.security import PasswordHasher, Role, normalise_email
 from app.models.user import User
 from app.repositories.unit_of_work import UnitOfWork
-from app.schemas.user import UserChanges, UserCreate, UserUpdate, UserUpdateMe
+from app.schemas.common import Page
+from app.schemas.user import UserChanges, UserCreate, UserRead, UserUpdate, UserUpdateMe
 from app.services.passwords import LoginPolicy, PasswordGuard
 from app.utils.time import utcnow
 
@@ -32,10 +31,10 @@ class UserService:
         self.hasher = hasher
         self.guard = PasswordGuard(uow, hasher, policy or LoginPolicy.from_settings(get_settings()))
 
-    async def list_users(self, *, offset: int, limit: int) -> tuple[Sequence[User], int]:
-        """Return one page of users and the total."""
+    async def list_users(self, *, offset: int, limit: int) -> Page[UserRead]:
+        """Return one page of users, with the total."""
         async with self.uow.read():
-            return await self.uow.users.list(offset=offset, limit=limit)
+            return await self.uow.users.read_page(offset=offset, limit=limit)
 
     async def get_user(self, user_id: int) -> User:
         """Return one user; NotFoundError if there is none."""

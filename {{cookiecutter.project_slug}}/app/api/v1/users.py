@@ -41,8 +41,7 @@ async def update_me(data: UserUpdateMe, user: CurrentUser, users: UserServiceDep
 @router.get("", summary="List users", responses=error_responses(*_ADMIN_ERRORS))
 async def list_users(_: Admin, page: PageParams, users: UserServiceDep) -> Page[UserRead]:
     """Return one page of every user (admins only)."""
-    found, total = await users.list_users(offset=page.offset, limit=page.limit)
-    return page.page(UserRead, found, total)
+    return await users.list_users(offset=page.offset, limit=page.limit)
 
 
 @router.post(

@@ -1,42 +1,67 @@
-"""The SQL side of `app.repositories.base`: one table's get, add, delete and pages.
+"""The SQL side of `app.repositories.base`: one table's rows to change, and its reads.
 
-A resource's repository names its model and inherits the rest; its page statements are
-built once, when the class is defined (see paging.py).
+A resource's repository names its model and its read schema and inherits the rest. Rows to
+change go through the ORM session of the unit of work; reads select the read schema's
+columns with Core and validate them straight into it (see reads.py), with statements
+built once, when the class is defined.
 """
 
-from collections.abc import Sequence
 from typing import Any, ClassVar, Generic, TypeVar
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from pydantic import BaseModel
+from sqlalchemy import bindparam
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.models.mixins import IdMixin
 from app.repositories.sql.flush import flush_or_conflict
-from app.repositories.sql.paging import PagedSelect, fetch_page, paged
+from app.repositories.sql.reads import ReadOne, ReadPage, read_select
+from app.schemas.common import Page
 
 Row = TypeVar("Row", bound=IdMixin)
+Read = TypeVar("Read", bound=BaseModel)
 
 
-class SqlRepository(Generic[Row]):
-    """Rows of `model` in one AsyncSession; the unit of work commits it."""
+class SqlRepository(Generic[Row, Read]):
+    """Rows of `model` in one AsyncSession, read as `read_schema`; the unit of work commits."""
 
     model: ClassVar[type[Any]]
-    _page: ClassVar[PagedSelect]
+    read_schema: ClassVar[type[BaseModel]]
+    _read_one: ClassVar[ReadOne[Any]]
+    _read_page: ClassVar[ReadPage[Any]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        """Build the page statement of a subclass that names its model."""
+        """Build the read statements of a subclass that names its model."""
         super().__init_subclass__(**kwargs)
         if "model" in cls.__dict__:
-            cls._page = paged(select(cls.model).order_by(cls.model.id))
+            columns = read_select(cls.read_schema, cls.model)
+            cls._read_one = ReadOne(cls.read_schema, columns.where(cls.model.id == bindparam("id")))
+            cls._read_page = ReadPage(cls.read_schema, columns.order_by(cls.model.id))
 
     def __init__(self, session: AsyncSession) -> None:
         """Work inside `session`."""
         self._session = session
 
     async def get(self, row_id: int) -> Row | None:
-        """Return the row with `row_id`, if any."""
+        """Return the row with `row_id`, if any, to change it."""
         row: Row | None = await self._session.get(self.model, row_id)
         return row
+
+    async def read(self, row_id: int) -> Read | None:
+        """Return the row with `row_id`, if any, as the API shows it."""
+        found: Read | None = await self._read_one.fetch(await self._connection(), id=row_id)
+        return found
+
+    async def read_page(self, *, offset: int, limit: int) -> Page[Read]:
+        """Return one page of rows, oldest first, with how many there are in all."""
+        connection = await self._connection()
+        page: Page[Read] = await self._read_page.fetch(connection, offset=offset, limit=limit)
+        return page
+
+    async def _connection(self) -> AsyncConnection:
+        """Where reads run: a read block's own connection, or the transaction's."""
+        if isinstance(self._session.bind, AsyncConnection):
+            return self._session.bind  # no ORM transaction to begin for it
+        return await self._session.connection()
 
     async def add(self, row: Row) -> Row:
         """Store a new row and give it an id; ConflictError if it clashes with a stored one."""
@@ -49,27 +74,25 @@ class SqlRepository(Generic[Row]):
         await self._session.delete(row)
         await self._session.flush()
 
-    async def list(self, *, offset: int, limit: int) -> tuple[Sequence[Row], int]:
-        """Return one page of rows, oldest first, and how many there are in all."""
-        return await fetch_page(self._session, self._page, offset=offset, limit=limit)
 
-
-class SqlOwnedRepository(SqlRepository[Row]):
+class SqlOwnedRepository(SqlRepository[Row, Read]):
     """Rows that each belong to one user, through an `owner_id` column."""
 
-    _owned_page: ClassVar[PagedSelect]
+    _read_owned_page: ClassVar[ReadPage[Any]]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         """Also build the statement of one owner's pages."""
         super().__init_subclass__(**kwargs)
         if "model" in cls.__dict__:
-            owned = select(cls.model).where(cls.model.owner_id == bindparam("owner_id"))
-            cls._owned_page = paged(owned.order_by(cls.model.id))
+            owned = read_select(cls.read_schema, cls.model).where(
+                cls.model.owner_id == bindparam("owner_id")
+            )
+            cls._read_owned_page = ReadPage(cls.read_schema, owned.order_by(cls.model.id))
 
-    async def list_owned(
-        self, owner_id: int, *, offset: int, limit: int
-    ) -> tuple[Sequence[Row], int]:
-        """Return one page of the rows of `owner_id`, oldest first, and their total."""
-        return await fetch_page(
-            self._session, self._owned_page, offset=offset, limit=limit, owner_id=owner_id
+    async def read_owned_page(self, owner_id: int, *, offset: int, limit: int) -> Page[Read]:
+        """Return one page of the rows of `owner_id`, oldest first, with their total."""
+        connection = await self._connection()
+        page: Page[Read] = await self._read_owned_page.fetch(
+            connection, offset=offset, limit=limit, owner_id=owner_id
         )
+        return page

@@ -1,10 +1,15 @@
-"""The engine and the session factory, made once per process."""
+"""The engine, the session factory and the queue for connections, made once per process."""
 
+import asyncio
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from functools import lru_cache
+from types import TracebackType
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -33,20 +38,22 @@ def create_engine(settings: Settings) -> AsyncEngine:
     In production, SQL parameters (emails, password hashes...) stay out of error messages
     and so out of the logs.
     """
-    hide_parameters = settings.ENVIRONMENT == "production"
+    options: dict[str, Any] = {
+        "echo": settings.DATABASE_ECHO,
+        "hide_parameters": settings.ENVIRONMENT == "production",
+        # A fixed pool on SQLite too: its default lets 10 more connections open under load,
+        # each a new thread of aiosqlite's, closed again as soon as it is returned.
+        "pool_size": settings.DATABASE_POOL_SIZE,
+        "max_overflow": settings.DATABASE_MAX_OVERFLOW,
+        "pool_timeout": settings.DATABASE_POOL_TIMEOUT,
+    }
     if settings.is_sqlite:
-        engine = create_async_engine(
-            settings.DATABASE_URL, echo=settings.DATABASE_ECHO, hide_parameters=hide_parameters
-        )
+        engine = create_async_engine(settings.DATABASE_URL, **options)
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
         return engine
     return create_async_engine(
         settings.DATABASE_URL,
-        echo=settings.DATABASE_ECHO,
-        hide_parameters=hide_parameters,
-        pool_size=settings.DATABASE_POOL_SIZE,
-        max_overflow=settings.DATABASE_MAX_OVERFLOW,
-        pool_timeout=settings.DATABASE_POOL_TIMEOUT,
+        **options,
         pool_recycle=settings.DATABASE_POOL_RECYCLE,
         # Off by default: a ping is one more round trip per checkout. Without it, a
         # connection the server dropped fails one request (503) and the pool starts over.
@@ -65,6 +72,54 @@ def get_engine() -> AsyncEngine:
 def get_session_factory() -> async_sessionmaker[AsyncSession]:
     """Return the process-wide session factory; sessions keep loaded values after commit."""
     return async_sessionmaker(get_engine(), expire_on_commit=False)
+
+
+class ConnectionQueue:
+    """Turns to use a database connection, taken in the order they were asked for.
+
+    SQLAlchemy's async pool gives a returned connection to whoever asks next, even when a
+    waiting request was already woken for it; that request then queues again at the back,
+    so under load some requests waited seconds while most waited milliseconds. A unit of
+    work takes a turn here for each block: first come, first served, and never more turns
+    at once than the pool has connections, so the pool itself never makes anyone wait.
+    Waiting longer than `timeout_s` raises TimeoutError (answered with 503), as the
+    pool's own timeout would.
+    """
+
+    def __init__(self, size: int, timeout_s: float) -> None:
+        """Allow `size` turns at once; wait at most `timeout_s` seconds for one."""
+        self._turns = asyncio.Semaphore(size)  # fair: woken waiters go in arrival order
+        self._timeout_s = timeout_s
+        # Entered for as long as a block waits for its turn (the metrics count them).
+        self.waiting: Callable[[], AbstractContextManager[object]] = nullcontext
+
+    async def __aenter__(self) -> None:
+        """Wait for a turn."""
+        if not self._turns.locked():
+            await self._turns.acquire()  # free: returns at once
+            return
+        with self.waiting():
+            async with asyncio.timeout(self._timeout_s):
+                await self._turns.acquire()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """End the turn; the longest waiting gets the next."""
+        self._turns.release()
+
+
+@lru_cache
+def get_connection_queue() -> ConnectionQueue:
+    """Return the process-wide queue for connections of the engine."""
+    settings = get_settings()
+    return ConnectionQueue(
+        settings.DATABASE_POOL_SIZE + settings.DATABASE_MAX_OVERFLOW,
+        settings.DATABASE_POOL_TIMEOUT,
+    )
 
 
 class ReadOnlySession(Session):
@@ -92,17 +147,19 @@ def _refuse_dml(state: ORMExecuteState) -> None:
 
 
 @lru_cache(maxsize=32)
-def read_session_factory(
-    session_factory: async_sessionmaker[AsyncSession],
-) -> async_sessionmaker[AsyncSession]:
-    """Sessions on the engine of `session_factory` that autocommit and refuse to write.
+def read_engine(engine: AsyncEngine) -> AsyncEngine:
+    """The engine of read blocks: `engine`, with each query on its own, outside a transaction.
 
     Without a transaction there is no BEGIN and no ROLLBACK around the queries: each one
     is a single round trip and sees the latest committed data.
     """
-    engine: AsyncEngine = session_factory.kw["bind"]
-    return async_sessionmaker(
-        engine.execution_options(isolation_level="AUTOCOMMIT"),
-        sync_session_class=ReadOnlySession,
-        expire_on_commit=False,
-    )
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
+def read_session(connection: AsyncConnection) -> AsyncSession:
+    """A session on a read block's `connection` that refuses to write.
+
+    The repositories' reads run on the connection itself (see SqlRepository); the session
+    is there for the ORM queries of a read block, and costs nothing when none runs.
+    """
+    return AsyncSession(bind=connection, sync_session_class=ReadOnlySession, expire_on_commit=False)

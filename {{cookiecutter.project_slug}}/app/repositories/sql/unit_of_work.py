@@ -1,7 +1,7 @@
 """The unit of work on SQLAlchemy: one session, one transaction."""
 
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar, overload
 
@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.repositories.sql.account_tokens import SqlAccountTokenRepository
 from app.repositories.sql.auth_sessions import SqlAuthSessionRepository
 {% endif -%}
-from app.repositories.sql.database import read_session_factory
+from app.repositories.sql.database import ConnectionQueue, read_engine, read_session
 from app.repositories.sql.flush import flush_or_conflict
 {%- if cookiecutter.auth == "jwt" %}
 from app.repositories.sql.login_throttles import SqlLoginThrottleRepository
@@ -72,29 +72,46 @@ class SqlUnitOfWork:
     mails = repository(SqlMailOutboxRepository)
 {%- endif %}
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
-        """Make sessions from `session_factory`."""
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        queue: ConnectionQueue | None = None,
+    ) -> None:
+        """Make sessions from `session_factory`; take a turn in `queue` for each block."""
         self._session_factory = session_factory
+        self._queue = queue
         self._session: AsyncSession | None = None
         # The repositories built on the open session, by name.
         self.repositories: dict[str, object] = {}
 
     async def __aenter__(self) -> Self:
         """Open a session; its transaction begins with the first query."""
+        self._ensure_closed()
+        if self._queue is not None:
+            await self._queue.__aenter__()
         return self._open(self._session_factory())
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Self]:
-        """Open a session that autocommits each query and refuses to write; close it after."""
-        self._open(read_session_factory(self._session_factory)())
-        try:
-            yield self
-        finally:
-            await self._close()
+        """Take a connection outside any transaction for the block; writing in it raises."""
+        self._ensure_closed()
+        async with self._queue or nullcontext():
+            connection = await read_engine(self._session_factory.kw["bind"]).connect()
+            self._open(read_session(connection))
+            try:
+                yield self
+            finally:
+                await self._close_session()
+                # Closed directly: leaving `async with engine.connect()` would run the close
+                # in a task of its own, made and scheduled for every block (~80 k
+                # instructions), to shield it from a cancellation requests here never get.
+                await connection.close()
 
-    def _open(self, session: AsyncSession) -> Self:
+    def _ensure_closed(self) -> None:
         if self._session is not None:
             raise RuntimeError("the unit of work is already open")
+
+    def _open(self, session: AsyncSession) -> Self:
         self._session = session
         return self
 
@@ -109,9 +126,15 @@ class SqlUnitOfWork:
         Closing (not `rollback()`) keeps the loaded values of the objects handed out,
         so callers can read them after the block.
         """
-        await self._close()
+        if self._session is None:
+            return
+        try:
+            await self._close_session()
+        finally:
+            if self._queue is not None:
+                await self._queue.__aexit__(None, None, None)
 
-    async def _close(self) -> None:
+    async def _close_session(self) -> None:
         session, self._session = self._session, None
         self.repositories.clear()
         if session is not None:
@@ -132,7 +155,7 @@ class SqlUnitOfWork:
     async def ping(self) -> bool:
         """Run `SELECT 1`; False when the database does not answer."""
         try:
-            async with self._session_factory() as session:
+            async with self._queue or nullcontext(), self._session_factory() as session:
                 await session.execute(text("SELECT 1"))
         except (SQLAlchemyError, OSError):
             return False

@@ -1,17 +1,17 @@
 """Users on SQLAlchemy."""
 
-from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
 from app.core.security import Role
 from app.models.auth_session import AuthSession
 from app.models.mixins import UTCDateTime
 from app.models.user import User
+from app.repositories.sql.base import SqlRepository
 from app.repositories.sql.flush import flush_or_conflict
+from app.schemas.user import UserRead
 
 # Built once: every authenticated request runs it, with new parameters.
 _SIGNED_IN = (
@@ -28,16 +28,11 @@ _SIGNED_IN = (
 )
 
 
-class SqlUserRepository:
+class SqlUserRepository(SqlRepository[User, UserRead]):
     """The UserRepository on an AsyncSession."""
 
-    def __init__(self, session: AsyncSession) -> None:
-        """Work inside `session`; the unit of work commits it."""
-        self._session = session
-
-    async def get(self, user_id: int) -> User | None:
-        """Return the user with `user_id`, if any."""
-        return await self._session.get(User, user_id)
+    model = User
+    read_schema = UserRead
 
     async def get_by_email(self, email: str) -> User | None:
         """Return the user whose email is `email`, if any."""
@@ -59,14 +54,6 @@ class SqlUserRepository:
         )
         return result.scalar_one_or_none()
 
-    async def list(self, *, offset: int, limit: int) -> tuple[Sequence[User], int]:
-        """Return one page of users, oldest first, and the total."""
-        total = await self._session.scalar(select(func.count()).select_from(User))
-        result = await self._session.execute(
-            select(User).order_by(col(User.id)).offset(offset).limit(limit)
-        )
-        return result.scalars().all(), total or 0
-
     async def count_active_admins(self) -> int:
         """Count the active admins."""
         query = (
@@ -81,8 +68,3 @@ class SqlUserRepository:
         self._session.add(user)
         await flush_or_conflict(self._session, "a user with this email already exists")
         return user
-
-    async def delete(self, user: User) -> None:
-        """Delete `user`; the database cascades to what it owns."""
-        await self._session.delete(user)
-        await self._session.flush()

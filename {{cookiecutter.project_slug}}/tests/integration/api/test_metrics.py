@@ -10,6 +10,7 @@ import platform
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 from pathlib import Path
 
 import httpx
@@ -29,7 +30,7 @@ from app.core.security import PasswordHasher
 from app.core.metrics import observe_pool
 {%- endif %}
 from app.main import create_app
-from app.repositories.sql.database import get_engine
+from app.repositories.sql.database import get_connection_queue, get_engine
 from tests.fixtures.problems import assert_problem
 
 PROJECT = Path(__file__).resolve().parents[3]
@@ -157,6 +158,28 @@ async def test_checkouts_waiting_for_a_free_connection_are_counted_after_a_dispo
 
     assert (during[0] - in_use, during[1] - waiting) == (1, 1)
     assert (after[0] - in_use, after[1] - waiting) == (0, 0)
+
+
+async def test_requests_waiting_for_their_turn_at_a_connection_are_counted(
+    metrics_client: httpx.AsyncClient,
+) -> None:
+    queue, settings = get_connection_queue(), get_settings()
+
+    async def take_a_turn() -> None:
+        async with queue:
+            pass
+
+    before = sample(await scrape(metrics_client), "db_pool_checkouts_waiting")
+    async with AsyncExitStack() as every_turn:
+        for _ in range(settings.DATABASE_POOL_SIZE + settings.DATABASE_MAX_OVERFLOW):
+            await every_turn.enter_async_context(queue)
+        waiter = asyncio.create_task(take_a_turn())
+        await asyncio.sleep(0.01)  # the waiter runs up to its wait
+        during = sample(await scrape(metrics_client), "db_pool_checkouts_waiting")
+    await waiter
+    after = sample(await scrape(metrics_client), "db_pool_checkouts_waiting")
+
+    assert (during - before, after - before) == (1, 0)
 {%- if cookiecutter.auth == "jwt" %}
 
 

@@ -4,16 +4,22 @@ The transactions write rows of `Probe`, a table of these tests' own, outside the
 metadata: the unit of work is checked whatever tables the app has.
 """
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import String, update
+from sqlalchemy import String, text, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from app.core.config import Settings
 from app.core.errors import ConflictError
-from app.repositories.sql.database import ReadOnlyError, create_engine, get_engine
+from app.repositories.sql.database import (
+    ConnectionQueue,
+    ReadOnlyError,
+    create_engine,
+    get_engine,
+)
 from app.repositories.sql.unit_of_work import SqlUnitOfWork
 from tests.fixtures.db import count, fetch
 
@@ -215,6 +221,78 @@ async def test_the_session_is_gone_after_a_read_block(uow: SqlUnitOfWork) -> Non
 
     with pytest.raises(RuntimeError):
         _ = uow.session
+
+
+async def test_blocks_get_connections_in_the_order_they_asked() -> None:
+    url = get_engine().url.render_as_string(hide_password=False)
+    engine = create_engine(Settings(_env_file=None, DATABASE_URL=url, DATABASE_POOL_SIZE=1))
+    factory = async_sessionmaker(engine)
+    queue = ConnectionQueue(1, timeout_s=10)
+    served: list[str] = []
+    holding, release = asyncio.Event(), asyncio.Event()
+
+    async def read(name: str) -> None:
+        async with SqlUnitOfWork(factory, queue).read() as uow:
+            await uow.session.execute(text("SELECT 1"))
+            served.append(name)
+
+    async def hold_then_read_again() -> None:
+        async with SqlUnitOfWork(factory, queue) as uow:
+            await uow.session.execute(text("SELECT 1"))
+            holding.set()
+            await release.wait()
+        # Straight after giving the connection back, before the waiting block could run:
+        # SQLAlchemy's pool alone would hand it to this newcomer.
+        await read("newcomer")
+
+    try:
+        holder = asyncio.create_task(hold_then_read_again())
+        await holding.wait()
+        waiter = asyncio.create_task(read("waiting"))
+        await asyncio.sleep(0.05)
+        release.set()
+        await asyncio.gather(holder, waiter)
+    finally:
+        await engine.dispose()
+
+    assert served == ["waiting", "newcomer"]
+
+
+async def test_a_turn_that_does_not_come_in_time_raises_timeout_error() -> None:
+    queue = ConnectionQueue(1, timeout_s=0.05)
+    waited: list[str] = []
+    queue.waiting = lambda: _Recorded(waited)
+
+    async with queue:
+        with pytest.raises(TimeoutError):
+            async with queue:
+                pass
+
+    assert waited == ["entered", "left"]
+
+
+async def test_a_free_turn_is_not_counted_as_waiting() -> None:
+    queue = ConnectionQueue(2, timeout_s=1)
+    waited: list[str] = []
+    queue.waiting = lambda: _Recorded(waited)
+
+    async with queue, queue:
+        pass
+
+    assert waited == []
+
+
+class _Recorded:
+    """A context manager that records entering and leaving in `log`."""
+
+    def __init__(self, log: list[str]) -> None:
+        self._log = log
+
+    def __enter__(self) -> None:
+        self._log.append("entered")
+
+    def __exit__(self, *_: object) -> None:
+        self._log.append("left")
 
 
 @pytest.mark.parametrize("inner", ["transaction", "read"])

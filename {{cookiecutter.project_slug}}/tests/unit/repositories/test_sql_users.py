@@ -11,6 +11,7 @@ from app.models.auth_session import AuthSession
 from app.models.user import User
 from app.repositories.sql.auth_sessions import SqlAuthSessionRepository
 from app.repositories.sql.users import SqlUserRepository
+from app.schemas.user import UserRead
 from tests.fixtures.db import count, fetch
 from tests.fixtures.factories import build_auth_session, build_user
 
@@ -153,24 +154,32 @@ async def test_the_session_is_usable_after_a_conflict(
     assert await users.get_by_email("same@example.com") is not None
 
 
-async def test_list_returns_one_page_oldest_first_and_the_total(
+async def test_read_page_returns_one_page_oldest_first_and_the_total(
     users: SqlUserRepository,
 ) -> None:
     added = [await users.add(build_user()) for _ in range(5)]
 
-    page, total = await users.list(offset=1, limit=2)
+    page = await users.read_page(offset=1, limit=2)
 
-    assert [u.id for u in page] == [added[1].id, added[2].id]
-    assert total == 5
+    assert page.items == [UserRead.model_validate(user) for user in added[1:3]]
+    assert page.total == 5
 
 
-async def test_list_past_the_end_is_empty_but_still_counts(users: SqlUserRepository) -> None:
+async def test_read_page_past_the_end_is_empty_but_still_counts(users: SqlUserRepository) -> None:
     await users.add(build_user())
 
-    page, total = await users.list(offset=10, limit=10)
+    page = await users.read_page(offset=10, limit=10)
 
-    assert list(page) == []
-    assert total == 1
+    assert (page.items, page.total) == ([], 1)
+
+
+async def test_read_shows_a_user_as_the_api_does_and_misses_as_none(
+    users: SqlUserRepository,
+) -> None:
+    user = await users.add(build_user())
+
+    assert await users.read(user.id) == UserRead.model_validate(user)
+    assert await users.read(user.id + 1000) is None
 
 
 async def test_count_active_admins_ignores_users_and_inactive_admins(

@@ -42,10 +42,10 @@ async def test_list_users_returns_one_page_oldest_first_and_the_total(
 ) -> None:
     created = [await make_user() for _ in range(3)]
 
-    page, total = await user_service.list_users(offset=1, limit=1)
+    page = await user_service.list_users(offset=1, limit=1)
 
-    assert total == 3
-    assert [u.id for u in page] == [created[1].id]
+    assert page.total == 3
+    assert [u.id for u in page.items] == [created[1].id]
 
 
 async def test_get_user_returns_the_user(user_service: UserService, user: User) -> None:
