@@ -105,9 +105,10 @@ async def test_an_unknown_email_gets_the_same_answer_and_no_mail(
 async def test_a_used_superseded_or_forged_token_gets_one_problem(
     client: httpx.AsyncClient, smtp_server: SmtpServer, run_jobs: RunJobs, user: User
 ) -> None:
-    await _recover(client, user.email)
-    await _recover(client, user.email)
-    await run_jobs()
+    # Each mail is delivered before the next is asked for: the workers keep no order.
+    for _ in range(2):
+        await _recover(client, user.email)
+        await run_jobs()
     superseded, newest = _token(smtp_server, 0), _token(smtp_server, 1)
     assert (await _reset(client, newest, NEW_PASSWORD)).status_code == 204
 
