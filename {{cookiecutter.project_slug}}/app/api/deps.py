@@ -31,6 +31,7 @@ from app.repositories.unit_of_work import UnitOfWork
 {% if cookiecutter.auth == "jwt" -%}
 from app.services.account_recovery import AccountRecoveryService, RecoveryPolicy
 from app.services.auth import AuthService, Caller
+from app.services.email_verification import EmailVerificationService, VerificationPolicy
 {% endif -%}
 from app.services.health import HealthService
 {% if cookiecutter.auth == "jwt" -%}
@@ -82,6 +83,7 @@ async def get_auth_service(uow: UowDep, settings: SettingsDep) -> AuthService:
         PasswordHasher.from_settings(settings),
         TokenCodec.from_settings(settings),
         LoginPolicy.from_settings(settings),
+        VerificationPolicy.from_settings(settings),
     )
 
 
@@ -94,10 +96,20 @@ async def get_account_recovery_service(
     )
 
 
+async def get_email_verification_service(
+    uow: UowDep, settings: SettingsDep
+) -> EmailVerificationService:
+    """Email verification by mail."""
+    return EmailVerificationService(uow, VerificationPolicy.from_settings(settings))
+
+
 async def get_user_service(uow: UowDep, settings: SettingsDep) -> UserService:
     """The user-management use cases."""
     return UserService(
-        uow, PasswordHasher.from_settings(settings), LoginPolicy.from_settings(settings)
+        uow,
+        PasswordHasher.from_settings(settings),
+        LoginPolicy.from_settings(settings),
+        VerificationPolicy.from_settings(settings),
     )
 {%- endif %}
 
@@ -110,6 +122,7 @@ async def get_health_service(uow: UowDep) -> HealthService:
 {% if cookiecutter.auth == "jwt" -%}
 AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]
 AccountRecoveryDep = Annotated[AccountRecoveryService, Depends(get_account_recovery_service)]
+EmailVerificationDep = Annotated[EmailVerificationService, Depends(get_email_verification_service)]
 UserServiceDep = Annotated[UserService, Depends(get_user_service)]
 {% endif -%}
 HealthServiceDep = Annotated[HealthService, Depends(get_health_service)]
@@ -119,13 +132,31 @@ HealthServiceDep = Annotated[HealthService, Depends(get_health_service)]
 async def get_current_caller(
     auth: AuthServiceDep, token: Annotated[str | None, Depends(_oauth2_scheme)]
 ) -> Caller:
-    """The user and session whose access token came with the request; 401 otherwise."""
+    """The user and session whose access token came with the request; 401 otherwise.
+
+    403 for a user whose email is unverified while EMAIL_VERIFICATION=required.
+    """
     if token is None:
         raise AuthenticationError("Not authenticated.")
     return await auth.authenticate(token)
 
 
 CurrentCaller = Annotated[Caller, Depends(get_current_caller)]
+
+
+async def get_signed_in_user(
+    auth: AuthServiceDep, token: Annotated[str | None, Depends(_oauth2_scheme)]
+) -> User:
+    """The active user whose access token came with the request, verified or not.
+
+    Only for what an unverified user may do: read their account, ask for a new link.
+    """
+    if token is None:
+        raise AuthenticationError("Not authenticated.")
+    return (await auth.authenticate(token, unverified_ok=True)).user
+
+
+SignedInUser = Annotated[User, Depends(get_signed_in_user)]
 
 
 async def get_current_user(caller: CurrentCaller) -> User:

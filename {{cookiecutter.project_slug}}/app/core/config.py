@@ -89,6 +89,14 @@ class Settings(BaseSettings):
     PASSWORD_RESET_EXPIRE_MINUTES: int = Field(default=30, gt=0, le=1440)
     PASSWORD_RECOVERY_MAX_PER_EMAIL: int = Field(default=3, ge=1)
     PASSWORD_RECOVERY_MAX_PER_ADDRESS: int = Field(default=20, ge=1)
+    # A recovery request answers no sooner than this, whether the email has an account or not.
+    PASSWORD_RECOVERY_MIN_ANSWER_MS: int = Field(default=250, ge=0, le=5000)
+    # Whether new addresses are confirmed by a mailed link: `off` mails none (an email change
+    # takes effect at once), `optional` mails one, `required` also lets an unverified user
+    # only sign in and read their account. Each user may ask for so many links a window.
+    EMAIL_VERIFICATION: Literal["off", "optional", "required"] = "optional"
+    EMAIL_VERIFICATION_EXPIRE_HOURS: int = Field(default=48, gt=0, le=720)
+    EMAIL_VERIFICATION_MAX_PER_USER: int = Field(default=3, ge=1)
 
     PASSWORD_MIN_LENGTH: int = Field(default=8, ge=8)
     PASSWORD_MAX_LENGTH: int = Field(default=128, le=1024)

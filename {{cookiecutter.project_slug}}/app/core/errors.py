@@ -102,6 +102,12 @@ class PermissionDeniedError(AppError):
     code = "forbidden"
 
 
+class EmailNotVerifiedError(PermissionDeniedError):
+    """The caller has not confirmed their email yet, and EMAIL_VERIFICATION requires it."""
+
+    code = "email-not-verified"
+
+
 class TooManyAttemptsError(AppError):
     """Too many failed attempts: the caller must wait `retry_after` seconds."""
 

@@ -17,5 +17,7 @@ class User(IdMixin, TimestampMixin, table=True):
     hashed_password: str = Field(max_length=255)
     role: Role = Field(default=Role.USER, sa_type=sa.String(length=20))
     is_active: bool = Field(default=True)
+    # Set when the user follows a mailed link to `email`; a new email clears it.
+    email_verified: bool = Field(default=False)
     # Named by every token; raising it (new password, deactivation) voids them all at once.
     token_version: int = Field(default=0)

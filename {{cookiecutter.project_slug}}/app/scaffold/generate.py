@@ -5,6 +5,7 @@ the standard library and Jinja, to add the example resource while baking.
 """
 
 import ast
+import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -151,7 +152,10 @@ def next_revision(project: Project, spec: ResourceSpec) -> tuple[str, str | None
             f"alembic has several heads ({', '.join(heads)}): merge them first "
             "(alembic merge heads)"
         )
-    return f"{len(revisions) + 1:04d}_{spec.plural}", heads[0] if heads else None
+    # One more than the highest number: the template's revisions keep their numbers in every
+    # project, so a project may skip one (0003, the job queue, is PostgreSQL's only).
+    numbers = [int(match[0]) for revision in revisions if (match := re.match(r"\d+", revision))]
+    return f"{max(numbers, default=0) + 1:04d}_{spec.plural}", heads[0] if heads else None
 
 
 def _environment() -> jinja2.Environment:

@@ -53,3 +53,11 @@ class PasswordReset(BaseModel):
 
     token: str = Field(min_length=1, max_length=200)
     new_password: Password
+
+
+class EmailConfirmation(BaseModel):
+    """The token of a mailed link that confirms an email: one's own, or a new one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    token: str = Field(min_length=1, max_length=200)

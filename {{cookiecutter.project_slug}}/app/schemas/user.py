@@ -43,6 +43,8 @@ class UserCreate(UserRegister):
 
     role: Role = Role.USER
     is_active: bool = True
+    # True when the admin vouches for the address: no confirmation link is mailed.
+    email_verified: bool = False
 
 
 class UserChanges(BaseModel):
@@ -59,7 +61,7 @@ class UserChanges(BaseModel):
 
 
 class UserUpdateMe(UserChanges):
-    """What users may change about themselves: never their role or active flag.
+    """What users may change about themselves: never their role, activity or verification.
 
     A new email or password needs the current password too: an access token alone,
     which may have been stolen, must not be enough to take the account over.
@@ -73,6 +75,7 @@ class UserUpdate(UserChanges):
 
     role: Role | None = None
     is_active: bool | None = None
+    email_verified: bool | None = None
 
 
 class UserRead(BaseModel):
@@ -85,5 +88,6 @@ class UserRead(BaseModel):
     full_name: str
     role: Role
     is_active: bool
+    email_verified: bool
     created_at: datetime
     updated_at: datetime

@@ -1,24 +1,22 @@
 """Password recovery by mail: a single-use link, then a new password."""
 
-import math
-import secrets
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from app.core.config import Settings
-from app.core.errors import BusinessRuleError, TooManyAttemptsError
+from app.core.errors import BusinessRuleError
 from app.core.security import PasswordHasher, fingerprint, normalise_email
 from app.models.account_token import AccountToken, TokenPurpose
 from app.models.user import User
 from app.repositories.unit_of_work import UnitOfWork
-from app.schemas.mail import Mail, Recipient
+from app.schemas.mail import Mail
+from app.services.account_mail import count_request, issue_token, recipient
 from app.utils.time import utcnow
 
 # One answer for every token that does not work, so it tells nothing of why.
 BAD_RESET_TOKEN = "The reset link is invalid or has expired; ask for a new one."
 TOO_MANY_REQUESTS = "Too many password-recovery requests; try again later."
-# 32 random bytes: 256 bits, as a URL-safe string.
-TOKEN_BYTES = 32
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +28,8 @@ class RecoveryPolicy:
     window: timedelta
     max_per_email: int
     max_per_address: int
+    # No answer comes sooner: a known email costs a few more writes than an unknown one.
+    min_answer_time: timedelta = timedelta(0)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "RecoveryPolicy":
@@ -40,6 +40,7 @@ class RecoveryPolicy:
             window=timedelta(minutes=settings.LOGIN_FAILURE_WINDOW_MINUTES),
             max_per_email=settings.PASSWORD_RECOVERY_MAX_PER_EMAIL,
             max_per_address=settings.PASSWORD_RECOVERY_MAX_PER_ADDRESS,
+            min_answer_time=timedelta(milliseconds=settings.PASSWORD_RECOVERY_MIN_ANSWER_MS),
         )
 
 
@@ -58,23 +59,28 @@ class AccountRecoveryService:
         The caller learns nothing either way. Requests are counted per email and per client
         address in the login-throttle table, so the limits hold across processes; over a
         limit, TooManyAttemptsError, whether the account exists or not. A new link
-        supersedes the user's older ones.
+        supersedes the user's older ones. It returns no sooner than the policy's
+        `min_answer_time` after it began, so the time it takes tells nothing either.
         """
+        loop = asyncio.get_running_loop()
+        answer_at = loop.time() + self.policy.min_answer_time.total_seconds()
         email = normalise_email(email)
         now = utcnow()
         limits = {
-            fingerprint(f"password-recovery:email:{email}"): self.policy.max_per_email,
-            fingerprint(f"password-recovery:address:{client_address}"): (
-                self.policy.max_per_address
-            ),
+            f"password-recovery:email:{email}": self.policy.max_per_email,
+            f"password-recovery:address:{client_address}": self.policy.max_per_address,
         }
         async with self.uow:
             for key, limit in limits.items():
-                await self._count(key, limit, now)
+                await count_request(
+                    self.uow, key, limit, self.policy.window, now, TOO_MANY_REQUESTS
+                )
             user = await self.uow.users.get_by_email(email)
             if user is not None and user.is_active:
                 await self._mail_link(user, now)
             await self.uow.commit()
+        # After the transaction: the wait holds no database connection.
+        await asyncio.sleep(max(answer_at - loop.time(), 0))
 
     async def reset_password(self, token: str, new_password: str) -> None:
         """Set a new password with a reset token; end every session of the user.
@@ -104,37 +110,19 @@ class AccountRecoveryService:
             assert user.id is not None
             await self.uow.auth_sessions.revoke_all_for_user(user.id, now)
             await self.uow.mails.enqueue(
-                Mail(to=_recipient(user), template="password_changed", context={})
+                Mail(to=recipient(user), template="password_changed", context={})
             )
             await self.uow.commit()
 
-    async def _count(self, key: str, limit: int, now: datetime) -> None:
-        throttle = await self.uow.login_throttles.get_by_key(key)
-        if throttle is not None and throttle.locked_until is not None:
-            wait = (throttle.locked_until - now).total_seconds()
-            if wait > 0:
-                raise TooManyAttemptsError(TOO_MANY_REQUESTS, retry_after=math.ceil(wait))
-        if await self.uow.login_throttles.record_failure(key, now, now - self.policy.window) >= (
-            limit
-        ):
-            await self.uow.login_throttles.lock(key, now + self.policy.window)
-
     async def _mail_link(self, user: User, now: datetime) -> None:
         assert user.id is not None
-        await self.uow.account_tokens.supersede(user.id, TokenPurpose.PASSWORD_RESET, now)
-        token = secrets.token_urlsafe(TOKEN_BYTES)
-        await self.uow.account_tokens.add(
-            AccountToken(
-                user_id=user.id,
-                purpose=TokenPurpose.PASSWORD_RESET,
-                token_hash=fingerprint(token),
-                expires_at=now + self.policy.token_lifetime,
-            )
+        token = await issue_token(
+            self.uow, user.id, TokenPurpose.PASSWORD_RESET, now + self.policy.token_lifetime, now
         )
         minutes = int(self.policy.token_lifetime.total_seconds() // 60)
         await self.uow.mails.enqueue(
             Mail(
-                to=_recipient(user),
+                to=recipient(user),
                 template="password_reset",
                 context={"link": f"{self.policy.reset_url}?token={token}", "minutes": minutes},
             )
@@ -148,7 +136,3 @@ def _works(token: AccountToken | None, now: datetime) -> bool:
         and token.used_at is None
         and token.expires_at > now
     )
-
-
-def _recipient(user: User) -> Recipient:
-    return Recipient(email=user.email, name=user.full_name)

@@ -5,7 +5,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.core.errors import AuthenticationError, ConflictError, NotFoundError
+from app.core.config import get_settings
+from app.core.errors import (
+    AuthenticationError,
+    ConflictError,
+    EmailNotVerifiedError,
+    NotFoundError,
+)
 from app.core.security import (
     InvalidTokenError,
     IssuedToken,
@@ -22,6 +28,7 @@ from app.models.user import User
 from app.repositories.unit_of_work import UnitOfWork
 from app.schemas.auth import TokenPair
 from app.schemas.user import UserRegister
+from app.services.email_verification import VerificationPolicy, mail_verification_link
 from app.services.passwords import LoginPolicy, PasswordGuard
 from app.utils.time import utcnow
 
@@ -29,6 +36,10 @@ from app.utils.time import utcnow
 BAD_CREDENTIALS = "Incorrect email or password."
 BAD_TOKEN = "The token is invalid or has expired."
 SESSION_NOT_FOUND = "Session not found."
+NOT_VERIFIED = (
+    "Confirm your email first: follow the link mailed to you, or ask for a new one with "
+    "POST /api/v1/users/me/email-verification."
+)
 USER_AGENT_MAX_LENGTH = 255
 
 
@@ -48,18 +59,26 @@ class AuthService:
     """Signs users up and in, and manages their sessions and the tokens of those."""
 
     def __init__(
-        self, uow: UnitOfWork, hasher: PasswordHasher, codec: TokenCodec, policy: LoginPolicy
+        self,
+        uow: UnitOfWork,
+        hasher: PasswordHasher,
+        codec: TokenCodec,
+        policy: LoginPolicy,
+        verification: VerificationPolicy | None = None,
     ) -> None:
-        """Use `uow` for storage, `hasher` for passwords, `codec` for tokens, `policy` for logins."""
+        """Use `uow` for storage, `hasher` for passwords, `codec` for tokens, `policy` for
+        logins, and `verification` (default: the settings') for new addresses."""
         self.uow = uow
         self.hasher = hasher
         self.codec = codec
         self.guard = PasswordGuard(uow, hasher, policy)
+        self.verification = verification or VerificationPolicy.from_settings(get_settings())
 
     async def register(self, data: UserRegister) -> User:
         """Create an account with the `user` role; ConflictError if the email is taken.
 
-        The unique key on the email decides between concurrent sign-ups: one wins.
+        The unique key on the email decides between concurrent sign-ups: one wins. Unless
+        verification is off, the address is mailed a link that confirms it.
         """
         hashed = await self.hasher.hash(data.password)
         async with self.uow:
@@ -73,6 +92,8 @@ class AuthService:
                     role=Role.USER,
                 )
             )
+            if self.verification.on:
+                await mail_verification_link(self.uow, user, self.verification, utcnow())
             await self.uow.commit()
         return user
 
@@ -145,11 +166,12 @@ class AuthService:
             await self.uow.auth_sessions.revoke(claims.session_id, now)
             await self.uow.commit()
 
-    async def authenticate(self, access_token: str) -> Caller:
+    async def authenticate(self, access_token: str, *, unverified_ok: bool = False) -> Caller:
         """Return who an access token speaks for, if it still holds (one query).
 
         It holds while its user is active and has the token's version, and its session
-        is the user's and neither revoked nor expired.
+        is the user's and neither revoked nor expired. With EMAIL_VERIFICATION=required, a
+        user whose email is not verified gets EmailNotVerifiedError unless `unverified_ok`.
         """
         claims = self._decode(access_token, "access")
         async with self.uow.read():
@@ -158,6 +180,8 @@ class AuthService:
             )
         if user is None:
             raise AuthenticationError(BAD_TOKEN)
+        if not unverified_ok and self.verification.blocks(user):
+            raise EmailNotVerifiedError(NOT_VERIFIED)
         return Caller(user=user, session_id=claims.session_id)
 
     async def list_sessions(

@@ -5,10 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Path, Request, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
-from app.api.deps import AccountRecoveryDep, AuthServiceDep, CurrentCaller
+from app.api.deps import AccountRecoveryDep, AuthServiceDep, CurrentCaller, EmailVerificationDep
 from app.api.v1.pagination import PageParams
 from app.core.errors import error_responses
 from app.schemas.auth import (
+    EmailConfirmation,
     PasswordRecoveryRequest,
     PasswordReset,
     RefreshRequest,
@@ -30,7 +31,10 @@ SessionId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The session's i
     responses=error_responses(409, 413, 422),
 )
 async def register(data: UserRegister, auth: AuthServiceDep) -> UserRead:
-    """Sign up with an email and a password; the new account has the `user` role."""
+    """Sign up with an email and a password; the new account has the `user` role.
+
+    Unless `EMAIL_VERIFICATION` is `off`, the email is sent a link to confirm it.
+    """
     return UserRead.model_validate(await auth.register(data))
 
 
@@ -106,6 +110,23 @@ async def password_reset(data: PasswordReset, recovery: AccountRecoveryDep) -> N
     A token works once, until it expires or a newer link replaces it.
     """
     await recovery.reset_password(data.token, data.new_password)
+
+
+@router.post(
+    "/verify-email",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    summary="Confirm an email with a mailed token",
+    responses=error_responses(409, 413, 422),
+)
+async def verify_email(data: EmailConfirmation, verification: EmailVerificationDep) -> None:
+    """Trade the token of a confirmation link for a verified email.
+
+    The link of a sign-up confirms the account's address; the link of an email change moves
+    the account to the new address (`409` if another account took it meanwhile). A token
+    works once, until it expires or a newer link replaces it.
+    """
+    await verification.confirm(data.token)
 
 
 @router.get(

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Response, status
 
-from app.api.deps import Admin, CurrentUser, UserServiceDep
+from app.api.deps import Admin, CurrentUser, EmailVerificationDep, SignedInUser, UserServiceDep
 from app.api.v1.pagination import PageParams
 from app.core.errors import error_responses
 from app.schemas.common import Page
@@ -18,9 +18,26 @@ _ADMIN_ERRORS = (401, 403, 422)
 
 
 @router.get("/me", summary="Read your own account", responses=error_responses(*_AUTH_ERRORS))
-async def read_me(user: CurrentUser) -> UserRead:
-    """Return the account the access token belongs to."""
+async def read_me(user: SignedInUser) -> UserRead:
+    """Return the account the access token belongs to, verified or not."""
     return UserRead.model_validate(user)
+
+
+@router.post(
+    "/me/email-verification",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_class=Response,
+    summary="Ask for a new link that confirms your email",
+    responses=error_responses(*_AUTH_ERRORS, 409, 429),
+)
+async def resend_my_verification(user: SignedInUser, verification: EmailVerificationDep) -> None:
+    """Mail a new confirmation link to your email; older links stop working.
+
+    `409` once the email is verified, `422` while verification is off; a few requests per
+    window, then `429` with `Retry-After`.
+    """
+    assert user.id is not None
+    await verification.resend(user.id)
 
 
 @router.patch(
@@ -71,6 +88,20 @@ async def update_user(
 ) -> UserRead:
     """Change any field of a user, role included (admins only)."""
     return UserRead.model_validate(await users.update_user(user_id, data))
+
+
+@router.post(
+    "/{user_id}/email-verification",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_class=Response,
+    summary="Mail a user a new link that confirms their email",
+    responses=error_responses(*_ADMIN_ERRORS, 404, 409, 429),
+)
+async def resend_verification(
+    _: Admin, user_id: UserId, verification: EmailVerificationDep
+) -> None:
+    """Mail a user a new confirmation link (admins only), as they could ask themselves."""
+    await verification.resend(user_id)
 
 
 @router.delete(

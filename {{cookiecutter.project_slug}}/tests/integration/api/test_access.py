@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from app.core.config import Settings
 from app.main import app
 from tests.fixtures.http import API
 from tests.fixtures.problems import assert_problem, assert_unauthenticated
@@ -24,6 +25,7 @@ PUBLIC = {
     ("POST", f"{API}/auth/logout"),
     ("POST", f"{API}/auth/password-recovery"),
     ("POST", f"{API}/auth/password-reset"),
+    ("POST", f"{API}/auth/verify-email"),
 }
 
 ADMIN_ONLY = [
@@ -32,7 +34,15 @@ ADMIN_ONLY = [
     ("GET", API + "/users/{user_id}"),
     ("PATCH", API + "/users/{user_id}"),
     ("DELETE", API + "/users/{user_id}"),
+    ("POST", API + "/users/{user_id}/email-verification"),
 ]
+
+
+# What a user whose email is unverified may still do with EMAIL_VERIFICATION=required.
+UNVERIFIED_ALLOWED = {
+    ("GET", f"{API}/users/me"),
+    ("POST", f"{API}/users/me/email-verification"),
+}
 
 
 def _operations() -> list[tuple[str, str]]:
@@ -92,6 +102,37 @@ async def test_an_admin_route_documents_403(method: str, path: str) -> None:
     operation = app.openapi()["paths"][path][method.lower()]
 
     assert "403" in operation["responses"]
+
+
+UNVERIFIED_REFUSED = [operation for operation in PROTECTED if operation not in UNVERIFIED_ALLOWED]
+
+
+@pytest.fixture
+def verification_required(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """EMAIL_VERIFICATION=required for this test."""
+    monkeypatch.setattr(settings, "EMAIL_VERIFICATION", "required")
+
+
+@pytest.mark.usefixtures("verification_required")
+@pytest.mark.parametrize(("method", "path"), UNVERIFIED_REFUSED, ids=_ids(UNVERIFIED_REFUSED))
+async def test_an_unverified_user_gets_403_saying_why_when_verification_is_required(
+    client: httpx.AsyncClient, user_headers: dict[str, str], method: str, path: str
+) -> None:
+    response = await _call(client, method, path, headers=user_headers)
+
+    body = assert_problem(response, 403)
+    assert body["type"] == "/problems/email-not-verified"
+    assert "users/me/email-verification" in body["detail"]
+
+
+@pytest.mark.usefixtures("verification_required")
+@pytest.mark.parametrize(("method", "path"), sorted(UNVERIFIED_ALLOWED))
+async def test_an_unverified_user_may_read_their_account_and_ask_for_a_link(
+    client: httpx.AsyncClient, user_headers: dict[str, str], method: str, path: str
+) -> None:
+    response = await client.request(method, path, headers=user_headers)
+
+    assert response.status_code in (200, 202), response.text
 
 
 async def test_a_bearer_scheme_other_than_bearer_is_not_accepted(

@@ -58,6 +58,7 @@ async def test_register_never_returns_the_password_or_its_hash(
         "id",
         "email",
         "full_name",
+        "email_verified",
         "role",
         "is_active",
         "created_at",

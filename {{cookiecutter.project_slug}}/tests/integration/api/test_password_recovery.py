@@ -2,8 +2,10 @@
 
 Each test reads the link out of the mail the server received, as the user would."""
 
+import asyncio
 import logging
 import re
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -100,6 +102,42 @@ async def test_an_unknown_email_gets_the_same_answer_and_no_mail(
 
     assert (known.status_code, known.content) == (unknown.status_code, unknown.content)
     assert [received.recipients for received in smtp_server.received] == [[user.email]]
+
+
+async def test_a_known_and_an_unknown_email_both_wait_for_the_answer_floor(
+    client: httpx.AsyncClient,
+    mail_settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    user: User,
+) -> None:
+    monkeypatch.setattr(mail_settings, "PASSWORD_RECOVERY_MIN_ANSWER_MS", 150)
+    took = {}
+
+    for email in (user.email, "nobody@example.com"):
+        started = time.perf_counter()
+        assert (await _recover(client, email)).status_code == 202
+        took[email] = time.perf_counter() - started
+
+    # A lower bound the wait guarantees, not a measurement: the writes of a known email
+    # (a few milliseconds) hide under it.
+    assert min(took.values()) >= 0.15
+
+
+async def test_while_the_smtp_server_is_down_recovery_answers_and_the_mail_comes_later(
+    client: httpx.AsyncClient, smtp_server: SmtpServer, run_jobs: RunJobs, user: User
+) -> None:
+    await smtp_server.stop()
+
+    recovered = await _recover(client, user.email)
+    await run_jobs()
+    await smtp_server.start()
+    await asyncio.sleep(0.5)  # MAIL_RETRY_SECONDS of the tests: the retry is due
+    await run_jobs()
+
+    assert recovered.status_code == 202
+    (mail,) = smtp_server.received
+    assert mail.recipients == [user.email]
+    assert (await _reset(client, _token(smtp_server), NEW_PASSWORD)).status_code == 204
 
 
 async def test_a_used_superseded_or_forged_token_gets_one_problem(

@@ -5,6 +5,7 @@ from typing import Any
 import httpx
 import pytest
 
+from app.core.config import Settings
 from app.models.user import User
 from tests.fixtures.db import fetch
 from tests.fixtures.factories import PASSWORD, MakeUser, register_body
@@ -106,9 +107,14 @@ async def test_a_new_email_or_password_needs_the_current_password(
     assert stored.hashed_password == user.hashed_password
 
 
-async def test_a_new_email_with_the_current_password_logs_in(
-    client: httpx.AsyncClient, user_headers: dict[str, str]
+async def test_a_new_email_with_the_current_password_logs_in_when_verification_is_off(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+    user_headers: dict[str, str],
 ) -> None:
+    # With verification on, the change waits for the mailed link: test_email_verification.py.
+    monkeypatch.setattr(settings, "EMAIL_VERIFICATION", "off")
     body = {"email": "New@Example.com", "current_password": PASSWORD}
 
     response = await client.patch(ME, json=body, headers=user_headers)

@@ -1,9 +1,11 @@
 """UserService: one's own account, admin management and the last-admin rule."""
 
+import dataclasses
 from datetime import UTC, datetime
 
 import pytest
 
+from app.core.config import get_settings
 from app.core.errors import (
     AuthenticationError,
     BusinessRuleError,
@@ -16,6 +18,7 @@ from app.core.security import PasswordHasher, Role
 from app.models.user import User
 from app.schemas.user import UserUpdate, UserUpdateMe
 from app.services.auth import AuthService
+from app.services.email_verification import VerificationPolicy
 from app.services.passwords import LoginPolicy
 from app.services.users import (
     CURRENT_PASSWORD_REQUIRED,
@@ -121,14 +124,76 @@ async def test_update_me_ignores_fields_sent_as_null(
     assert (stored.full_name, stored.email) == (full_name, email)
 
 
-async def test_update_me_to_a_free_email_changes_it(
+async def test_update_me_to_a_free_email_mails_a_link_there_and_changes_nothing_yet(
     user_service: UserService, fake_uow: FakeUnitOfWork, user: User
 ) -> None:
     data = UserUpdateMe(email="fresh@example.com", current_password=PASSWORD)
 
     await user_service.update_me(user, data)
 
-    assert _stored(fake_uow, user).email == "fresh@example.com"
+    assert _stored(fake_uow, user).email == user.email
+    confirmation, notice = fake_uow.mails.enqueued
+    assert (confirmation.template, confirmation.to.email) == ("email_change", "fresh@example.com")
+    assert (notice.template, notice.to.email) == ("email_change_notice", user.email)
+    assert notice.context == {"new_email": "fresh@example.com", "pending": True}
+
+
+async def test_update_me_to_a_free_email_with_verification_off_changes_it_unverified(
+    fake_uow: FakeUnitOfWork, hasher: PasswordHasher, policy: LoginPolicy, user: User
+) -> None:
+    off = dataclasses.replace(VerificationPolicy.from_settings(get_settings()), mode="off")
+    user_service = UserService(fake_uow, hasher, policy, off)
+    _stored(fake_uow, user).email_verified = True
+    old_email = user.email
+
+    await user_service.update_me(
+        user, UserUpdateMe(email="fresh@example.com", current_password=PASSWORD)
+    )
+
+    stored = _stored(fake_uow, user)
+    assert (stored.email, stored.email_verified) == ("fresh@example.com", False)
+    (notice,) = fake_uow.mails.enqueued
+    assert (notice.template, notice.to.email) == ("email_change_notice", old_email)
+
+
+async def test_an_admin_moves_a_user_to_a_new_email_at_once_and_it_is_mailed_a_link(
+    user_service: UserService, fake_uow: FakeUnitOfWork, user: User
+) -> None:
+    _stored(fake_uow, user).email_verified = True
+    assert user.id is not None
+    old_email = user.email
+
+    await user_service.update_user(user.id, UserUpdate(email="moved@example.com"))
+
+    stored = _stored(fake_uow, user)
+    assert (stored.email, stored.email_verified) == ("moved@example.com", False)
+    assert [(mail.template, mail.to.email) for mail in fake_uow.mails.enqueued] == [
+        ("email_change_notice", old_email),
+        ("verify_email", "moved@example.com"),
+    ]
+
+
+async def test_an_admin_who_vouches_for_a_new_email_mails_no_link(
+    user_service: UserService, fake_uow: FakeUnitOfWork, user: User
+) -> None:
+    assert user.id is not None
+
+    await user_service.update_user(
+        user.id, UserUpdate(email="moved@example.com", email_verified=True)
+    )
+
+    assert _stored(fake_uow, user).email_verified is True
+    assert [mail.template for mail in fake_uow.mails.enqueued] == ["email_change_notice"]
+
+
+async def test_an_admin_created_user_is_mailed_a_link_unless_vouched_for(
+    user_service: UserService, fake_uow: FakeUnitOfWork
+) -> None:
+    mailed = await user_service.create_user(user_create())
+    vouched = await user_service.create_user(user_create(email_verified=True))
+
+    assert (mailed.email_verified, vouched.email_verified) == (False, True)
+    assert [mail.to.email for mail in fake_uow.mails.enqueued] == [mailed.email]
 
 
 async def test_update_me_to_ones_own_email_needs_no_current_password(
@@ -482,6 +547,9 @@ async def test_ensure_admin_creates_an_active_admin_when_the_email_is_free(
     assert created is True
     stored = _stored(fake_uow, admin)
     assert (stored.email, stored.role, stored.is_active) == ("boss@example.com", Role.ADMIN, True)
+    # The operator chose the address: it is verified, and no link is mailed.
+    assert stored.email_verified is True
+    assert fake_uow.mails.enqueued == []
 
 
 async def test_ensure_admin_normalises_the_email(user_service: UserService) -> None:
