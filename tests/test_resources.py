@@ -192,8 +192,8 @@ def test_a_dry_run_lists_every_file_and_place_and_changes_nothing(default_bake: 
 
     lines = result.stdout.splitlines()
     assert "would create app/models/note.py" in lines
-    # On 0001_initial, 0002_account_mail and 0003_items.
-    assert "would create alembic/versions/0004_notes.py" in lines
+    # One past 0005_items, which follows 0004_email_verification (SQLite has no 0003).
+    assert "would create alembic/versions/0006_notes.py" in lines
     assert "would edit app/api/v1/router.py: import notes; include notes.router" in lines
     assert _git_status(default_bake) == ""
 

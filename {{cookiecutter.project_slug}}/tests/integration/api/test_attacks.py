@@ -2,19 +2,21 @@
 
 One test per attack: forged, expired, unsigned and confused tokens; stolen refresh tokens;
 sessions that must end at once; brute force and account enumeration; mass assignment and
-privilege escalation; one user reaching for another's data; and races between requests.
+privilege escalation; one user reaching for another's data; races between requests; and
+the links of account mails, expired or aimed at another account.
 """
 
 import asyncio
 import base64
 import json
+import re
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import jwt
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col
 
@@ -22,6 +24,7 @@ from app.api.deps import get_uow
 from app.core.config import Settings
 from app.core.security import PasswordHasher, fingerprint
 from app.main import create_app
+from app.models.account_token import AccountToken
 from app.models.login_throttle import LoginThrottle
 from app.models.user import User
 from app.repositories.sql.database import create_engine, get_session_factory
@@ -37,6 +40,7 @@ from tests.fixtures.problems import (
     assert_unauthenticated,
     assert_validation_problem,
 )
+from tests.fixtures.smtp import Received, RunJobs, SmtpServer
 
 ME = f"{API}/users/me"
 REGISTER = f"{API}/auth/register"
@@ -548,3 +552,91 @@ async def test_two_concurrent_refreshes_of_one_token_give_exactly_one_new_pair(
     assert sorted(response.status_code for response in responses) == [200, 401]
     (loser,) = [response for response in responses if response.status_code == 401]
     assert_unauthenticated(loser)
+
+
+# ---------------------------------------------------------------- account mails
+
+_LINK_TOKEN = re.compile(r"\?token=([\w-]+)")
+
+
+def _mailed_token(received: Received) -> str:
+    (token,) = _LINK_TOKEN.findall(received.text)
+    return token
+
+
+async def test_a_name_with_line_breaks_adds_no_recipient_or_header_to_the_sign_up_mail(
+    client: httpx.AsyncClient, smtp_server: SmtpServer, run_jobs: RunJobs
+) -> None:
+    body = register_body(email="eve@example.com", full_name="Eve\r\nBcc: victim@example.com")
+
+    assert (await client.post(REGISTER, json=body)).status_code == 201
+    await run_jobs()
+
+    (received,) = smtp_server.received
+    assert received.recipients == ["eve@example.com"]
+    assert received.message["Bcc"] is None
+
+
+async def test_an_expired_link_neither_resets_a_password_nor_verifies_an_email(
+    client: httpx.AsyncClient,
+    smtp_server: SmtpServer,
+    run_jobs: RunJobs,
+    user: User,
+    user_headers: dict[str, str],
+) -> None:
+    await client.post(f"{API}/auth/password-recovery", json={"email": user.email})
+    await run_jobs()
+    await client.post(f"{API}/users/me/email-verification", headers=user_headers)
+    await run_jobs()
+    reset_token, verify_token = (_mailed_token(mail) for mail in smtp_server.received)
+    async with get_session_factory()() as session:
+        await session.execute(
+            update(AccountToken).values(expires_at=utcnow() - timedelta(seconds=1))
+        )
+        await session.commit()
+
+    reset = await client.post(
+        f"{API}/auth/password-reset", json={"token": reset_token, "new_password": "n3w-passw0rd"}
+    )
+    verified = await client.post(f"{API}/auth/verify-email", json={"token": verify_token})
+
+    assert (reset.status_code, verified.status_code) == (422, 422)
+    assert (await login(client, user.email)).status_code == 200
+    stored = await fetch(User, user.id)
+    assert stored is not None and stored.email_verified is False
+
+
+async def test_a_mailed_link_acts_on_its_own_account_only(
+    client: httpx.AsyncClient,
+    smtp_server: SmtpServer,
+    run_jobs: RunJobs,
+    user: User,
+    other_user: User,
+) -> None:
+    await client.post(f"{API}/auth/password-recovery", json={"email": user.email})
+    await run_jobs()
+
+    reset = await client.post(
+        f"{API}/auth/password-reset",
+        json={"token": _mailed_token(smtp_server.received[0]), "new_password": "n3w-passw0rd"},
+    )
+
+    assert reset.status_code == 204
+    assert (await login(client, user.email, "n3w-passw0rd")).status_code == 200
+    assert (await login(client, other_user.email)).status_code == 200
+
+
+async def test_an_email_change_cannot_claim_another_accounts_address(
+    client: httpx.AsyncClient,
+    smtp_server: SmtpServer,
+    run_jobs: RunJobs,
+    other_user: User,
+    user_headers: dict[str, str],
+) -> None:
+    body = {"email": other_user.email, "current_password": PASSWORD}
+
+    response = await client.patch(f"{API}/users/me", json=body, headers=user_headers)
+    await run_jobs()
+
+    assert_problem(response, 409)
+    assert smtp_server.received == []

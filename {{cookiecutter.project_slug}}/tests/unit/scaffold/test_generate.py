@@ -161,6 +161,21 @@ def test_a_name_that_makes_a_name_twice_in_a_module_is_refused(project: Path) ->
     assert "makes the name Field twice in app/schemas/gizmo.py" in str(refused.value)
 
 
+def test_a_revision_is_numbered_one_past_the_highest_number_not_the_count(
+    project: Path,
+) -> None:
+    versions = project / "alembic/versions"
+    for path in versions.glob("*.py"):
+        path.unlink()
+    (versions / "0007_late.py").write_text(
+        'revision: str = "0007_late"\ndown_revision: str | None = None\n'
+    )
+
+    changes = generate.plan(project, _gizmo())
+
+    assert "alembic/versions/0008_gizmos.py" in [change.path for change in changes]
+
+
 def test_several_alembic_heads_are_refused(project: Path) -> None:
     versions = project / "alembic/versions"
     for name in ("a", "b"):
