@@ -69,11 +69,19 @@ async def mail_email_change(
     """In `uow`'s transaction, mail `new_email` a link that moves `user` to it, and tell the
     old address; nothing changes until the link is followed."""
     await _mail_link(uow, user, TokenPurpose.EMAIL_CHANGE, new_email, policy, now)
+    await mail_email_change_notice(uow, user, new_email, pending=True)
+
+
+async def mail_email_change_notice(
+    uow: UnitOfWork, user: User, new_email: str, *, pending: bool
+) -> None:
+    """In `uow`'s transaction, tell `user`'s current address that the account is moving to
+    `new_email`: once confirmed (`pending`), or already."""
     await uow.mails.enqueue(
         Mail(
             to=recipient(user),
             template="email_change_notice",
-            context={"new_email": new_email, "pending": True},
+            context={"new_email": new_email, "pending": pending},
         )
     )
 

@@ -11,12 +11,11 @@ from app.core.security import PasswordHasher, Role, normalise_email
 from app.models.user import User
 from app.repositories.unit_of_work import UnitOfWork
 from app.schemas.common import Page
-from app.schemas.mail import Mail
 from app.schemas.user import UserChanges, UserCreate, UserRead, UserUpdate, UserUpdateMe
-from app.services.account_mail import recipient
 from app.services.email_verification import (
     VerificationPolicy,
     mail_email_change,
+    mail_email_change_notice,
     mail_verification_link,
 )
 from app.services.passwords import LoginPolicy, PasswordGuard
@@ -166,13 +165,7 @@ class UserService:
         if confirm:
             await mail_email_change(self.uow, user, new_email, self.verification, utcnow())
             return
-        await self.uow.mails.enqueue(
-            Mail(
-                to=recipient(user),
-                template="email_change_notice",
-                context={"new_email": new_email, "pending": False},
-            )
-        )
+        await mail_email_change_notice(self.uow, user, new_email, pending=False)
         user.email = new_email
         user.email_verified = False
 

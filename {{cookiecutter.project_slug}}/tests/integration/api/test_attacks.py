@@ -9,7 +9,6 @@ the links of account mails, expired or aimed at another account.
 import asyncio
 import base64
 import json
-import re
 from datetime import timedelta
 from typing import Any
 
@@ -40,7 +39,7 @@ from tests.fixtures.problems import (
     assert_unauthenticated,
     assert_validation_problem,
 )
-from tests.fixtures.smtp import Received, RunJobs, SmtpServer
+from tests.fixtures.smtp import RunJobs, SmtpServer, link_token
 
 ME = f"{API}/users/me"
 REGISTER = f"{API}/auth/register"
@@ -556,13 +555,6 @@ async def test_two_concurrent_refreshes_of_one_token_give_exactly_one_new_pair(
 
 # ---------------------------------------------------------------- account mails
 
-_LINK_TOKEN = re.compile(r"\?token=([\w-]+)")
-
-
-def _mailed_token(received: Received) -> str:
-    (token,) = _LINK_TOKEN.findall(received.text)
-    return token
-
 
 async def test_a_name_with_line_breaks_adds_no_recipient_or_header_to_the_sign_up_mail(
     client: httpx.AsyncClient, smtp_server: SmtpServer, run_jobs: RunJobs
@@ -588,7 +580,9 @@ async def test_an_expired_link_neither_resets_a_password_nor_verifies_an_email(
     await run_jobs()
     await client.post(f"{API}/users/me/email-verification", headers=user_headers)
     await run_jobs()
-    reset_token, verify_token = (_mailed_token(mail) for mail in smtp_server.received)
+    reset_mail, verify_mail = smtp_server.received
+    reset_token = link_token(reset_mail, "reset-password")
+    verify_token = link_token(verify_mail, "verify-email")
     async with get_session_factory()() as session:
         await session.execute(
             update(AccountToken).values(expires_at=utcnow() - timedelta(seconds=1))
@@ -618,7 +612,10 @@ async def test_a_mailed_link_acts_on_its_own_account_only(
 
     reset = await client.post(
         f"{API}/auth/password-reset",
-        json={"token": _mailed_token(smtp_server.received[0]), "new_password": "n3w-passw0rd"},
+        json={
+            "token": link_token(smtp_server.received[0], "reset-password"),
+            "new_password": "n3w-passw0rd",
+        },
     )
 
     assert reset.status_code == 204

@@ -4,7 +4,6 @@ Each test reads the link out of the mail the server received, as the user would.
 
 import logging
 import re
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -14,7 +13,7 @@ from app.models.user import User
 from tests.fixtures.factories import PASSWORD, register_body
 from tests.fixtures.http import API, bearer, login
 from tests.fixtures.problems import assert_problem
-from tests.fixtures.smtp import Received, RunJobs, SmtpServer
+from tests.fixtures.smtp import Received, RunJobs, SmtpServer, link_token
 
 LINK = re.compile(r"https?://\S+/verify-email\?token=[\w-]+")
 ME = f"{API}/users/me"
@@ -22,9 +21,7 @@ RESEND = f"{ME}/email-verification"
 
 
 def _token(received: Received) -> str:
-    (link,) = LINK.findall(received.text)
-    (token,) = parse_qs(urlsplit(link).query)["token"]
-    return token
+    return link_token(received, "verify-email")
 
 
 async def _verify(client: httpx.AsyncClient, token: str) -> httpx.Response:

@@ -4,9 +4,7 @@ Each test reads the link out of the mail the server received, as the user would.
 
 import asyncio
 import logging
-import re
 import time
-from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -14,10 +12,9 @@ import pytest
 from app.core.config import Settings
 from app.models.user import User
 from tests.fixtures.http import API, bearer, login
-from tests.fixtures.smtp import RunJobs, SmtpServer
+from tests.fixtures.smtp import RunJobs, SmtpServer, link_token
 
 NEW_PASSWORD = "a-new-passw0rd"
-LINK = re.compile(r"https?://\S+/reset-password\?token=[\w-]+")
 
 
 async def _recover(client: httpx.AsyncClient, email: str) -> httpx.Response:
@@ -31,11 +28,7 @@ async def _reset(client: httpx.AsyncClient, token: str, password: str) -> httpx.
 
 
 def _token(smtp_server: SmtpServer, index: int = -1) -> str:
-    body = smtp_server.received[index].message.get_body(("plain",))
-    assert body is not None
-    (link,) = LINK.findall(body.get_content())
-    (token,) = parse_qs(urlsplit(link).query)["token"]
-    return token
+    return link_token(smtp_server.received[index], "reset-password")
 
 
 async def test_a_user_resets_a_forgotten_password_from_the_mailed_link(

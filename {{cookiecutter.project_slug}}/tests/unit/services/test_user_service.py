@@ -1,11 +1,9 @@
 """UserService: one's own account, admin management and the last-admin rule."""
 
-import dataclasses
 from datetime import UTC, datetime
 
 import pytest
 
-from app.core.config import get_settings
 from app.core.errors import (
     AuthenticationError,
     BusinessRuleError,
@@ -18,14 +16,13 @@ from app.core.security import PasswordHasher, Role
 from app.models.user import User
 from app.schemas.user import UserUpdate, UserUpdateMe
 from app.services.auth import AuthService
-from app.services.email_verification import VerificationPolicy
 from app.services.passwords import LoginPolicy
 from app.services.users import (
     CURRENT_PASSWORD_REQUIRED,
     WRONG_CURRENT_PASSWORD,
     UserService,
 )
-from tests.fixtures.factories import PASSWORD, MakeUser, user_create
+from tests.fixtures.factories import PASSWORD, MakeUser, user_create, verification_policy
 from tests.fixtures.fakes import FakeUnitOfWork
 
 NEW_PASSWORD = "another-horse-43"
@@ -141,8 +138,7 @@ async def test_update_me_to_a_free_email_mails_a_link_there_and_changes_nothing_
 async def test_update_me_to_a_free_email_with_verification_off_changes_it_unverified(
     fake_uow: FakeUnitOfWork, hasher: PasswordHasher, policy: LoginPolicy, user: User
 ) -> None:
-    off = dataclasses.replace(VerificationPolicy.from_settings(get_settings()), mode="off")
-    user_service = UserService(fake_uow, hasher, policy, off)
+    user_service = UserService(fake_uow, hasher, policy, verification_policy(mode="off"))
     _stored(fake_uow, user).email_verified = True
     old_email = user.email
 
