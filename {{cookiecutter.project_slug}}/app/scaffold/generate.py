@@ -5,6 +5,7 @@ the standard library and Jinja, to add the example resource while baking.
 """
 
 import ast
+import functools
 import re
 import tomllib
 from collections.abc import Callable
@@ -158,7 +159,9 @@ def next_revision(project: Project, spec: ResourceSpec) -> tuple[str, str | None
     return f"{max(numbers, default=0) + 1:04d}_{spec.plural}", heads[0] if heads else None
 
 
+@functools.cache
 def _environment() -> jinja2.Environment:
+    # One per process: it keeps the compiled templates (recompiling any that changed on disk).
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         trim_blocks=True,

@@ -88,7 +88,7 @@ async def _served(cwd: Path, **settings: str) -> AsyncIterator[httpx.AsyncClient
                     with contextlib.suppress(httpx.TransportError):
                         await client.get("/health")
                         break
-                    await asyncio.sleep(0.1)
+                    await asyncio.sleep(0.02)
             yield client
     finally:
         server.terminate()
@@ -124,13 +124,20 @@ async def test_an_accepted_form_migrates_runs_the_command_line_and_serves(
     migrated = await asyncio.to_thread(
         _run, *ALEMBIC_UPGRADE, cwd=tmp_path, DATABASE_URL=database_url
     )
-    checked = await asyncio.to_thread(
-        _run, "-m", "app.cli", "check-db", cwd=tmp_path, DATABASE_URL=database_url
-    )
-    async with _served(tmp_path, DATABASE_URL=database_url) as client:
-        ready = await client.get("/health/ready")
-
     assert migrated.returncode == 0, migrated.stderr
+
+    async def serve() -> httpx.Response:
+        async with _served(tmp_path, DATABASE_URL=database_url) as client:
+            return await client.get("/health/ready")
+
+    # Both only read the migrated database, so they run side by side.
+    checked, ready = await asyncio.gather(
+        asyncio.to_thread(
+            _run, "-m", "app.cli", "check-db", cwd=tmp_path, DATABASE_URL=database_url
+        ),
+        serve(),
+    )
+
     if _head() is not None:
         assert await _revision(database_url) == _head()
     assert (checked.returncode, checked.stdout) == (0, "database OK\n"), checked.stderr

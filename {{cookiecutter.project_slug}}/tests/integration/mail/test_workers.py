@@ -6,6 +6,8 @@ import contextlib
 import signal
 from collections import Counter
 
+import pytest
+
 from app.core.config import Settings
 from app.jobs.{{ cookiecutter.database }}_worker import run_worker
 from app.mail.messages import message_id
@@ -36,8 +38,11 @@ async def test_two_workers_deliver_each_of_100_mails_exactly_once(
 
 
 async def test_a_worker_killed_while_sending_loses_no_mail(
-    smtp_server: SmtpServer, mail_settings: Settings
+    smtp_server: SmtpServer, mail_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The killed worker's mails are due again when its claims run out, at twice the SMTP
+    # timeout: the survivor waits that long. A second is still over three sends' time.
+    monkeypatch.setattr(mail_settings, "SMTP_TIMEOUT_SECONDS", 1.0)
     await enqueue_test_mails(20)
     smtp_server.delay = 0.3  # each mail is accepted 0.3 s after it arrived: kills land mid-send
     worker = await start_worker(mail_settings, "--concurrency", "2")
