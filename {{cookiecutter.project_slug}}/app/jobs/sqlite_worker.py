@@ -80,11 +80,10 @@ class Runner:
                 # The database may be away for a while: log it, keep going.
                 logger.exception("the job runner failed; trying again")
                 tried = 0
-            if not wait:
-                if not tried:
-                    return
-                continue  # without waiting: what is due now is all that is left to run
-            if tried < self.concurrency:
+            if not tried and not wait:
+                return
+            # Without `wait`, the next round starts at once: what is due is all there is to run.
+            if wait and tried < self.concurrency:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self.settings.JOBS_POLL_SECONDS)
 
