@@ -151,8 +151,13 @@ def read_engine(engine: AsyncEngine) -> AsyncEngine:
     """The engine of read blocks: `engine`, with each query on its own, outside a transaction.
 
     Without a transaction there is no BEGIN and no ROLLBACK around the queries: each one
-    is a single round trip and sees the latest committed data.
+    is a single round trip and sees the latest committed data. SQLite's driver reads that
+    way already (it begins a transaction only before a write), so its engine serves as it
+    is: switching to autocommit and back would cost four more hops to aiosqlite's thread
+    for each block, a third of the time of a signed-in read.
     """
+    if engine.dialect.name == "sqlite":
+        return engine
     return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 

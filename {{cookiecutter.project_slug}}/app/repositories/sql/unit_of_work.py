@@ -101,11 +101,15 @@ class SqlUnitOfWork:
             try:
                 yield self
             finally:
-                await self._close_session()
+                # The connection first: closing it ends what the session began on it with
+                # one rollback, where the session would roll back and the pool again.
                 # Closed directly: leaving `async with engine.connect()` would run the close
                 # in a task of its own, made and scheduled for every block (~80 k
                 # instructions), to shield it from a cancellation requests here never get.
-                await connection.close()
+                try:
+                    await connection.close()
+                finally:
+                    await self._close_session()
 
     def _ensure_closed(self) -> None:
         if self._session is not None:

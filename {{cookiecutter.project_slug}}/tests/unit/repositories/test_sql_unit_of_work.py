@@ -8,7 +8,10 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import String, text, update
+{%- if cookiecutter.database == "postgresql" %}
+from psycopg.pq import TransactionStatus
+{%- endif %}
+from sqlalchemy import String, select, text, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -163,22 +166,26 @@ async def test_a_read_block_sees_the_committed_rows(uow: SqlUnitOfWork) -> None:
     assert stored.name == "kept"
 
 
-async def _driver_autocommits(uow: SqlUnitOfWork) -> bool:
+async def _driver_in_transaction(uow: SqlUnitOfWork) -> bool:
     raw = await (await uow.session.connection()).get_raw_connection()
 {%- if cookiecutter.database == "postgresql" %}
-    return bool(raw.driver_connection.autocommit)  # type: ignore[union-attr]
+    status = raw.driver_connection.info.transaction_status  # type: ignore[union-attr]
+    return bool(status != TransactionStatus.IDLE)
 {%- else %}
-    return raw.driver_connection.isolation_level is None  # type: ignore[union-attr]
+    return bool(raw.driver_connection.in_transaction)  # type: ignore[union-attr]
 {%- endif %}
 
 
 async def test_a_read_block_runs_outside_any_transaction(uow: SqlUnitOfWork) -> None:
     async with uow.read():
-        reading = await _driver_autocommits(uow)
+        await uow.session.execute(select(Probe))
+        reading = await _driver_in_transaction(uow)
     async with uow:
-        writing = await _driver_autocommits(uow)
+        uow.session.add(Probe(name="written"))
+        await uow.session.flush()
+        writing = await _driver_in_transaction(uow)
 
-    assert (reading, writing) == (True, False)
+    assert (reading, writing) == (False, True)
 
 
 async def test_a_read_block_refuses_to_flush_a_change(uow: SqlUnitOfWork) -> None:
