@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, inspect, select
 from sqlmodel import col
 
 from app.core.security import Role
@@ -11,11 +11,15 @@ from app.models.mixins import UTCDateTime
 from app.models.user import User
 from app.repositories.sql.base import SqlRepository
 from app.repositories.sql.flush import flush_or_conflict
+from app.repositories.sql.reads import ReadOne
 from app.schemas.user import UserRead
 
-# Built once: every authenticated request runs it, with new parameters.
-_SIGNED_IN = (
-    select(User)
+# Built once: every authenticated request runs it, with new parameters. Read as a User
+# without the ORM session, as the reads of read.py are: it holds no transaction and its
+# values are all the callers need.
+_SIGNED_IN = ReadOne(
+    User,
+    select(*inspect(User).local_table.c)
     .join(AuthSession, col(AuthSession.user_id) == col(User.id))
     .where(
         col(User.id) == bindparam("user_id"),
@@ -24,7 +28,7 @@ _SIGNED_IN = (
         col(AuthSession.id) == bindparam("session_id"),
         col(AuthSession.revoked_at).is_(None),
         col(AuthSession.expires_at) > bindparam("now", type_=UTCDateTime()),
-    )
+    ),
 )
 
 
@@ -43,16 +47,13 @@ class SqlUserRepository(SqlRepository[User, UserRead]):
         self, user_id: int, session_id: int, token_version: int, now: datetime
     ) -> User | None:
         """Return the user an access token names, joined with its live session: one query."""
-        result = await self._session.execute(
-            _SIGNED_IN,
-            {
-                "user_id": user_id,
-                "token_version": token_version,
-                "session_id": session_id,
-                "now": now,
-            },
+        return await _SIGNED_IN.fetch(
+            await self._connection(),
+            user_id=user_id,
+            token_version=token_version,
+            session_id=session_id,
+            now=now,
         )
-        return result.scalar_one_or_none()
 
     async def count_active_admins(self) -> int:
         """Count the active admins."""

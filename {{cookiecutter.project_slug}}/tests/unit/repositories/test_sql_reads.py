@@ -1,20 +1,27 @@
-"""ReadOne, ReadPage and read_select: Core rows straight into a schema, on the test database.
+"""ReadOne, ReadPage, read_select and DriverQuery: Core rows straight into a schema, on the
+test database.
 
 The rows are of `Numbered`, a table of these tests' own outside the app's metadata, so the
 reads are checked whatever tables the app has.
 """
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from pydantic import BaseModel
-from sqlalchemy import String, bindparam
+from sqlalchemy import String, bindparam, column, event, select, table{% if cookiecutter.database == "postgresql" %}, text{% endif %}
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from app.models.mixins import UTCDateTime
 from app.repositories.sql.database import get_engine
-from app.repositories.sql.reads import ReadOne, ReadPage, read_select
+from app.repositories.sql.reads import DriverQuery, ReadOne, ReadPage, read_select
 from app.schemas.common import Page
+
+STAMP = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
 
 
 class _ProbeBase(DeclarativeBase):
@@ -29,6 +36,7 @@ class Numbered(_ProbeBase):
     id: Mapped[int] = mapped_column(primary_key=True)
     label: Mapped[str] = mapped_column(String(20))
     secret: Mapped[str] = mapped_column(String(20), default="hidden")
+    stamped: Mapped[datetime] = mapped_column(UTCDateTime(), default=STAMP)
 
 
 class NumberedRead(BaseModel):
@@ -104,3 +112,77 @@ async def test_one_row_is_read_as_the_schema(five_rows: AsyncConnection) -> None
 
 async def test_no_row_reads_as_none(five_rows: AsyncConnection) -> None:
     assert await BY_ID.fetch(five_rows, row_id=42) is None
+
+
+async def test_values_go_through_their_types_both_ways_as_with_sqlalchemy(
+    five_rows: AsyncConnection,
+) -> None:
+    # The naive parameter is taken as UTC on the way in; the stored value reads back aware.
+    query = DriverQuery(
+        select(Numbered.id, Numbered.stamped)
+        .where(Numbered.stamped < bindparam("before", type_=UTCDateTime()))
+        .order_by(Numbered.id)
+    )
+    params = {"before": STAMP.replace(tzinfo=None) + timedelta(seconds=1)}
+
+    rows = await query.rows(five_rows, params)
+    through_sqlalchemy = (await five_rows.execute(query.statement, params)).all()
+
+    assert [tuple(row) for row in rows] == [tuple(row) for row in through_sqlalchemy]
+    assert [tuple(row) for row in rows][:2] == [(1, STAMP), (2, STAMP)]
+    assert rows[0][1].tzinfo == UTC
+
+
+async def test_while_something_listens_to_statements_reads_go_through_sqlalchemy(
+    five_rows: AsyncConnection,
+) -> None:
+    seen: list[str] = []
+
+    def note(*args: Any) -> None:
+        seen.append(args[2])  # (connection, cursor, statement, ...)
+
+    event.listen(five_rows.sync_engine, "before_cursor_execute", note)
+    try:
+        heard = await BY_ID.fetch(five_rows, row_id=3)
+    finally:
+        event.remove(five_rows.sync_engine, "before_cursor_execute", note)
+    unheard = await BY_ID.fetch(five_rows, row_id=3)
+
+    assert heard == unheard == NumberedRead(id=3, label="row 3")
+    assert len(seen) == 1
+    assert "reads_probe" in seen[0]
+
+
+async def test_a_query_the_database_refuses_raises_sqlalchemys_error(
+    five_rows: AsyncConnection,
+) -> None:
+    nowhere = DriverQuery(select(table("no_such_table", column("id"))))
+
+    with pytest.raises(DBAPIError) as raised:
+        await nowhere.rows(five_rows, {})
+
+    assert isinstance(raised.value.orig, five_rows.dialect.loaded_dbapi.Error)
+    assert not raised.value.connection_invalidated
+
+
+async def test_a_query_that_expands_parameters_is_refused(five_rows: AsyncConnection) -> None:
+    listed = DriverQuery(
+        select(Numbered.id).where(Numbered.id.in_(bindparam("ids", expanding=True)))
+    )
+
+    with pytest.raises(ValueError, match="IN lists"):
+        await listed.rows(five_rows, {"ids": [1, 2]})
+{%- if cookiecutter.database == "postgresql" %}
+
+
+async def test_a_connection_the_server_dropped_is_invalidated(five_rows: AsyncConnection) -> None:
+    async with get_engine().connect() as connection:
+        backend = (await connection.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+        await five_rows.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend})
+
+        with pytest.raises(DBAPIError) as raised:
+            await BY_ID.fetch(connection, row_id=3)
+
+        assert raised.value.connection_invalidated
+        assert connection.invalidated
+{%- endif %}
