@@ -25,7 +25,11 @@ from app.core.errors import AuthenticationError, PermissionDeniedError
 from app.core.security import PasswordHasher, Permission, TokenCodec, has_permission
 from app.models.user import User
 {% endif -%}
-from app.repositories.sql.database import get_connection_queue, get_session_factory
+from app.repositories.sql.database import (
+    get_connection_queue,
+    get_session_factory,
+    get_write_queue,
+)
 from app.repositories.sql.unit_of_work import SqlUnitOfWork
 from app.repositories.unit_of_work import UnitOfWork
 {% if cookiecutter.auth == "jwt" -%}
@@ -51,7 +55,7 @@ _oauth2_scheme = OAuth2PasswordBearer(tokenUrl=f"{API_V1_PREFIX}/auth/login", au
 
 async def get_uow() -> UnitOfWork:
     """A unit of work on the app's database."""
-    return SqlUnitOfWork(get_session_factory(), get_connection_queue())
+    return SqlUnitOfWork(get_session_factory(), get_connection_queue(), get_write_queue())
 
 
 UowDep = Annotated[UnitOfWork, Depends(get_uow)]

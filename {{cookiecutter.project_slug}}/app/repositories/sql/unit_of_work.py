@@ -76,10 +76,13 @@ class SqlUnitOfWork:
         self,
         session_factory: async_sessionmaker[AsyncSession],
         queue: ConnectionQueue | None = None,
+        writes: ConnectionQueue | None = None,
     ) -> None:
-        """Make sessions from `session_factory`; take a turn in `queue` for each block."""
+        """Make sessions from `session_factory`; take a turn in `queue` for each block, and
+        first one in `writes` for each transaction."""
         self._session_factory = session_factory
         self._queue = queue
+        self._writes = writes
         self._session: AsyncSession | None = None
         # The repositories built on the open session, by name.
         self.repositories: dict[str, object] = {}
@@ -87,8 +90,14 @@ class SqlUnitOfWork:
     async def __aenter__(self) -> Self:
         """Open a session; its transaction begins with the first query."""
         self._ensure_closed()
+        if self._writes is not None:
+            await self._writes.__aenter__()
         if self._queue is not None:
-            await self._queue.__aenter__()
+            try:
+                await self._queue.__aenter__()
+            except BaseException:
+                await self._end_write_turn()
+                raise
         return self._open(self._session_factory())
 
     @asynccontextmanager
@@ -137,6 +146,11 @@ class SqlUnitOfWork:
         finally:
             if self._queue is not None:
                 await self._queue.__aexit__(None, None, None)
+            await self._end_write_turn()
+
+    async def _end_write_turn(self) -> None:
+        if self._writes is not None:
+            await self._writes.__aexit__(None, None, None)
 
     async def _close_session(self) -> None:
         session, self._session = self._session, None

@@ -22,6 +22,8 @@ from app.repositories.sql.database import (
     ReadOnlyError,
     create_engine,
     get_engine,
+    get_session_factory,
+    get_write_queue,
 )
 from app.repositories.sql.unit_of_work import SqlUnitOfWork
 from tests.fixtures.db import count, fetch
@@ -263,6 +265,51 @@ async def test_blocks_get_connections_in_the_order_they_asked() -> None:
         await engine.dispose()
 
     assert served == ["waiting", "newcomer"]
+
+
+async def test_transactions_with_a_write_queue_run_one_after_another() -> None:
+    factory = get_session_factory()
+    writes = ConnectionQueue(1, timeout_s=10)
+    events: list[str] = []
+    first_in = asyncio.Event()
+
+    async def write(name: str) -> None:
+        async with SqlUnitOfWork(factory, writes=writes) as writing:
+            events.append(f"{name} in")
+            first_in.set()
+            writing.session.add(Probe(name=name))
+            await asyncio.sleep(0.02)
+            await writing.commit()
+            events.append(f"{name} out")
+
+    async def write_after_first_began() -> None:
+        await first_in.wait()
+        await write("second")
+
+    await asyncio.gather(write("first"), write_after_first_began())
+
+    assert events == ["first in", "first out", "second in", "second out"]
+    assert await count(Probe) == 2
+
+
+async def test_a_transaction_that_gets_no_connection_gives_its_write_turn_back() -> None:
+    connections, writes = ConnectionQueue(1, timeout_s=0.05), ConnectionQueue(1, timeout_s=1)
+
+    async with connections:
+        with pytest.raises(TimeoutError):
+            async with SqlUnitOfWork(get_session_factory(), connections, writes):
+                pass
+
+    async with SqlUnitOfWork(get_session_factory(), connections, writes) as uow:
+        await uow.session.execute(text("SELECT 1"))
+
+
+def test_only_sqlite_has_a_write_queue() -> None:
+{%- if cookiecutter.database == "sqlite" %}
+    assert isinstance(get_write_queue(), ConnectionQueue)
+{%- else %}
+    assert get_write_queue() is None
+{%- endif %}
 
 
 async def test_a_turn_that_does_not_come_in_time_raises_timeout_error() -> None:
