@@ -29,14 +29,16 @@ _TOTAL = "_page_total"
 Processor = Callable[[Any], Any]
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Compiled:
     """A statement compiled for one dialect, with its types' conversions."""
 
     statement: SQLCompiler
-    # The conversions of the parameters and of the columns, for the types that have one.
+    # The conversions of the parameters, for the types that have one.
     binds: dict[str, Processor]
-    columns: tuple[Processor | None, ...]
+    # The conversions of the columns, once the driver has described them: PostgreSQL's
+    # numbers convert according to the type the server gives.
+    columns: tuple[Processor | None, ...] | None = None
 
     def parameters(self, params: Mapping[str, Any]) -> dict[str, Any] | tuple[Any, ...]:
         """`params` as the driver takes them: converted; by name, or in order for `?`."""
@@ -78,28 +80,35 @@ class DriverQuery:
             for name, bind in compiled.binds.items()
         }
         found = _Compiled(
-            statement=compiled,
-            binds={name: process for name, process in binds.items() if process is not None},
-            columns=tuple(
-                column.type.dialect_impl(dialect).result_processor(dialect, None)
-                for column in self.statement.selected_columns
-            ),
+            compiled, {name: process for name, process in binds.items() if process is not None}
         )
         self._compiled[dialect.name] = found
         return found
+
+    def _columns(
+        self, compiled: _Compiled, dialect: Dialect, type_codes: Sequence[Any]
+    ) -> tuple[Processor | None, ...]:
+        if compiled.columns is None:
+            compiled.columns = tuple(
+                column.type.dialect_impl(dialect).result_processor(dialect, type_code)
+                for column, type_code in zip(
+                    self.statement.selected_columns, type_codes, strict=True
+                )
+            )
+        return compiled.columns
 
     async def rows(
         self, connection: AsyncConnection, params: Mapping[str, Any]
     ) -> Sequence[Sequence[Any]]:
         """The rows of the statement with `params`, their columns in the order of `keys`."""
+        dialect = connection.dialect
+        compiled = self._compiled.get(dialect.name) or self._compile(dialect)
         sync = connection.sync_connection
         if sync is None or sync.engine.echo or _listened(sync.dispatch):
             result: Sequence[Sequence[Any]] = (
                 await connection.execute(self.statement, params)
             ).all()
             return result
-        dialect = connection.dialect
-        compiled = self._compiled.get(dialect.name) or self._compile(dialect)
         sql, parameters = compiled.statement.string, compiled.parameters(params)
         raw = await connection.get_raw_connection()
         driver: Any = raw.driver_connection
@@ -107,10 +116,12 @@ class DriverQuery:
             if dialect.name == "sqlite":
                 # One hop to aiosqlite's thread, where a cursor takes four.
                 rows: Sequence[Sequence[Any]] = await driver.execute_fetchall(sql, parameters)
+                type_codes: Sequence[Any] = [None] * len(self.keys)  # as sqlite3 describes them
             else:
                 async with driver.cursor() as cursor:
                     await cursor.execute(sql, parameters)
                     rows = await cursor.fetchall()
+                    type_codes = [column.type_code for column in cursor.description]
         except dialect.loaded_dbapi.Error as error:
             lost = dialect.is_disconnect(error, raw, None)
             if lost:
@@ -124,13 +135,11 @@ class DriverQuery:
                 dialect=dialect,
                 connection_invalidated=lost,
             ) from error
-        if not any(compiled.columns):
+        columns = self._columns(compiled, dialect, type_codes)
+        if not any(columns):
             return rows
         return [
-            [
-                value if f is None else f(value)
-                for f, value in zip(compiled.columns, row, strict=True)
-            ]
+            [value if f is None else f(value) for f, value in zip(columns, row, strict=True)]
             for row in rows
         ]
 

@@ -7,11 +7,12 @@ reads are checked whatever tables the app has.
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from pydantic import BaseModel
-from sqlalchemy import String, bindparam, column, event, select, table{% if cookiecutter.database == "postgresql" %}, text{% endif %}
+from sqlalchemy import Numeric, String, bindparam, column, event, select, table{% if cookiecutter.database == "postgresql" %}, text{% endif %}
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -37,6 +38,7 @@ class Numbered(_ProbeBase):
     label: Mapped[str] = mapped_column(String(20))
     secret: Mapped[str] = mapped_column(String(20), default="hidden")
     stamped: Mapped[datetime] = mapped_column(UTCDateTime(), default=STAMP)
+    amount: Mapped[Decimal] = mapped_column(Numeric(10, 2), default=Decimal("1.50"))
 
 
 class NumberedRead(BaseModel):
@@ -119,7 +121,7 @@ async def test_values_go_through_their_types_both_ways_as_with_sqlalchemy(
 ) -> None:
     # The naive parameter is taken as UTC on the way in; the stored value reads back aware.
     query = DriverQuery(
-        select(Numbered.id, Numbered.stamped)
+        select(Numbered.id, Numbered.stamped, Numbered.amount)
         .where(Numbered.stamped < bindparam("before", type_=UTCDateTime()))
         .order_by(Numbered.id)
     )
@@ -129,8 +131,10 @@ async def test_values_go_through_their_types_both_ways_as_with_sqlalchemy(
     through_sqlalchemy = (await five_rows.execute(query.statement, params)).all()
 
     assert [tuple(row) for row in rows] == [tuple(row) for row in through_sqlalchemy]
-    assert [tuple(row) for row in rows][:2] == [(1, STAMP), (2, STAMP)]
+    first, second = (tuple(row) for row in rows[:2])
+    assert (first, second) == ((1, STAMP, Decimal("1.50")), (2, STAMP, Decimal("1.50")))
     assert rows[0][1].tzinfo == UTC
+    assert isinstance(rows[0][2], Decimal)
 
 
 async def test_while_something_listens_to_statements_reads_go_through_sqlalchemy(
