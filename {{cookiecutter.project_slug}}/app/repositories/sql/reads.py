@@ -135,6 +135,12 @@ class DriverQuery:
                 dialect=dialect,
                 connection_invalidated=lost,
             ) from error
+        except BaseException as error:
+            # As SQLAlchemy does: a connection left mid-query by a cancellation or a timeout
+            # does not go back to the pool.
+            if not isinstance(error, Exception) or isinstance(error, TimeoutError):
+                await connection.invalidate(error)
+            raise
         columns = self._columns(compiled, dialect, type_codes)
         if not any(columns):
             return rows

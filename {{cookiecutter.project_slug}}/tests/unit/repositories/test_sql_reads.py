@@ -4,7 +4,9 @@ test database.
 The rows are of `Numbered`, a table of these tests' own outside the app's metadata, so the
 reads are checked whatever tables the app has.
 """
-
+{% if cookiecutter.database == "postgresql" %}
+import asyncio
+{%- endif %}
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -12,7 +14,8 @@ from typing import Any
 
 import pytest
 from pydantic import BaseModel
-from sqlalchemy import Numeric, String, bindparam, column, event, select, table{% if cookiecutter.database == "postgresql" %}, text{% endif %}
+{% set pg = cookiecutter.database == "postgresql" -%}
+from sqlalchemy import Numeric, String, bindparam, column, event{% if pg %}, func{% endif %}, select, table{% if pg %}, text{% endif %}
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -188,5 +191,18 @@ async def test_a_connection_the_server_dropped_is_invalidated(five_rows: AsyncCo
             await BY_ID.fetch(connection, row_id=3)
 
         assert raised.value.connection_invalidated
+        assert connection.invalidated
+
+
+async def test_a_read_cancelled_mid_query_leaves_its_connection_out_of_the_pool() -> None:
+    slow = DriverQuery(select(func.pg_sleep(5)))
+
+    async with get_engine().connect() as connection:
+        reading = asyncio.create_task(slow.rows(connection, {}))
+        await asyncio.sleep(0.1)
+        reading.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await reading
+
         assert connection.invalidated
 {%- endif %}
