@@ -155,7 +155,11 @@ class SqlUnitOfWork:
     async def _close_session(self) -> None:
         session, self._session = self._session, None
         self.repositories.clear()
-        if session is not None:
+        # A session that began nothing and holds nothing has nothing to close: most read
+        # blocks only read through their connection, and a close costs a greenlet switch.
+        if session is not None and (
+            session.in_transaction() or session.identity_map or session.new
+        ):
             await session.close()
 
     @property

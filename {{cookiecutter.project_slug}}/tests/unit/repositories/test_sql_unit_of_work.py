@@ -11,7 +11,7 @@ import pytest
 {%- if cookiecutter.database == "postgresql" %}
 from psycopg.pq import TransactionStatus
 {%- endif %}
-from sqlalchemy import String, select, text, update
+from sqlalchemy import String, inspect, select, text, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -166,6 +166,23 @@ async def test_a_read_block_sees_the_committed_rows(uow: SqlUnitOfWork) -> None:
 
     assert stored is not None
     assert stored.name == "kept"
+
+
+async def test_what_a_block_loaded_or_added_belongs_to_no_session_after_it(
+    uow: SqlUnitOfWork,
+) -> None:
+    async with uow:
+        uow.session.add(Probe(name="stored"))
+        await uow.commit()
+    left = Probe(name="left")
+
+    async with uow.read():
+        stored = (await uow.session.execute(select(Probe))).scalar_one()
+    async with uow:
+        uow.session.add(left)
+
+    assert inspect(stored).detached
+    assert inspect(left).transient
 
 
 async def _driver_in_transaction(uow: SqlUnitOfWork) -> bool:
