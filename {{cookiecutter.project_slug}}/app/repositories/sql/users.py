@@ -14,9 +14,9 @@ from app.repositories.sql.flush import flush_or_conflict
 from app.repositories.sql.reads import ReadOne
 from app.schemas.user import UserRead
 
-# Built once: every authenticated request runs it, with new parameters. Read as a User
-# without the ORM session, as the reads of read.py are: it holds no transaction and its
-# values are all the callers need.
+# Built once: every authenticated request runs it, with new parameters. It runs on the
+# driver, as the reads of reads.py do; the User it gives belongs to no session, and its
+# callers only read its values.
 _SIGNED_IN = ReadOne(
     User,
     select(*inspect(User).local_table.c)
