@@ -40,13 +40,13 @@ class _Compiled:
     # numbers convert according to the type the server gives.
     columns: tuple[Processor | None, ...] | None = None
 
-    def parameters(self, params: Mapping[str, Any]) -> dict[str, Any] | tuple[Any, ...]:
+    def parameters(self, params: Mapping[str, Any]) -> Mapping[str, Any] | tuple[Any, ...]:
         """`params` as the driver takes them: converted; by name, or in order for `?`."""
         named = self.statement.construct_params(params)
         for name, process in self.binds.items():
             named[name] = process(named[name])
         if self.statement.positiontup is None:
-            return dict(named)
+            return named
         return tuple(named[name] for name in self.statement.positiontup)
 
 
